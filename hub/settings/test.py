@@ -1,0 +1,15 @@
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-insecure-key"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+HUB_INDEX_PREFIX = "test"
+HUB_SEARCH_TIMEOUT = 10.0
+WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -1,0 +1,417 @@
+"""Local Elasticsearch node for development and tests.
+
+Fetches the pinned `integ-test-zip` distribution from Maven Central, checks
+its SHA-512, caches it outside the work tree and runs a single-node,
+loopback-only node with security off and its data in a temporary directory.
+Elasticsearch refuses to run as root, so under root the node runs as an
+unprivileged system user that this module creates.
+
+This module does not import Django: the test session and the management
+command both drive it, and it must work before settings are configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ES_VERSION = "8.19.21"
+MAVEN_REPOSITORY = "https://repo1.maven.org/maven2"
+ARTIFACT_PATH = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
+NODE_USER = "hub-es"
+HEAP = "512m"
+MIN_JAVA = 17
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class NodeError(RuntimeError):
+    """The node cannot be fetched, started or reached; the message says why."""
+
+
+def es_version() -> str:
+    return os.environ.get("HUB_ELASTICSEARCH_VERSION", ES_VERSION)
+
+
+def cache_dir() -> Path:
+    """Where the zip and its unpacked tree live, outside the work tree.
+
+    Under root the tree must be readable by the node user, and root's home is
+    not, so root caches in /var/cache.
+    """
+    configured = os.environ.get("HUB_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if os.geteuid() == 0:
+        return Path("/var/cache/hub")
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hub"
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("HUB_STATE_DIR", PROJECT_DIR / ".hub"))
+
+
+# -- fetching -----------------------------------------------------------------
+
+
+def _download(url: str, dest: Path) -> None:
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as f:
+            shutil.copyfileobj(response, f, length=1 << 20)
+    except (urllib.error.URLError, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise NodeError(f"Could not download {url}: {exc}") from exc
+    tmp.replace(dest)
+
+
+def _read_url(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read().decode().strip()
+    except (urllib.error.URLError, OSError) as exc:
+        raise NodeError(f"Could not download {url}: {exc}") from exc
+
+
+def _sha512(path: Path) -> str:
+    digest = hashlib.sha512()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ensure_distribution(*, log=print) -> Path:
+    """Return the unpacked Elasticsearch home, fetching and verifying it once."""
+    version = es_version()
+    root = cache_dir() / "elasticsearch"
+    home = root / f"elasticsearch-{version}"
+    if (home / "bin" / "elasticsearch").exists():
+        return home
+    root.mkdir(parents=True, exist_ok=True)
+    repository = os.environ.get("HUB_MAVEN_REPOSITORY", MAVEN_REPOSITORY).rstrip("/")
+    name = f"elasticsearch-{version}.zip"
+    url = f"{repository}/{ARTIFACT_PATH}/{version}/{name}"
+    archive = root / name
+    expected = _read_url(url + ".sha512").split()[0].lower()
+    if not archive.exists() or _sha512(archive) != expected:
+        log(f"Downloading Elasticsearch {version} (integ-test-zip) from {url}")
+        _download(url, archive)
+    actual = _sha512(archive)
+    if actual != expected:
+        archive.unlink(missing_ok=True)
+        raise NodeError(
+            f"Checksum mismatch for {name}: expected {expected}, got {actual}."
+        )
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".unpack-"))
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.infolist():
+                extracted = Path(zf.extract(member, staging))
+                mode = (member.external_attr >> 16) & 0o777
+                if mode:
+                    extracted.chmod(mode)
+        unpacked = staging / f"elasticsearch-{version}"
+        if not (unpacked / "bin" / "elasticsearch").exists():
+            raise NodeError(f"{name} does not contain bin/elasticsearch.")
+        _make_world_readable(unpacked)
+        with contextlib.suppress(OSError):
+            unpacked.rename(home)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    root.chmod(0o755)
+    return home
+
+
+def _make_world_readable(tree: Path) -> None:
+    for path in [tree, *tree.rglob("*")]:
+        mode = path.stat().st_mode
+        extra = 0o555 if path.is_dir() or mode & 0o111 else 0o444
+        path.chmod(mode | extra)
+
+
+# -- Java ---------------------------------------------------------------------
+
+
+def _java_major(java: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(java), "-XshowSettings:properties", "-version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"java\.specification\.version = (\d+)", out.stderr)
+    return int(match.group(1)) if match else None
+
+
+def find_java_home() -> Path:
+    """A JDK of version 17 or newer: ES_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm."""
+    candidates: list[Path] = []
+    for var in ("ES_JAVA_HOME", "JAVA_HOME"):
+        if os.environ.get(var):
+            candidates.append(Path(os.environ[var]))
+    on_path = shutil.which("java")
+    if on_path:
+        candidates.append(Path(os.path.realpath(on_path)).parent.parent)
+    jvm = Path("/usr/lib/jvm")
+    if jvm.is_dir():
+        candidates.extend(sorted(p for p in jvm.iterdir() if p.is_dir()))
+    seen = []
+    for home in candidates:
+        java = home / "bin" / "java"
+        if home in seen or not java.exists():
+            continue
+        seen.append(home)
+        major = _java_major(java)
+        if major and major >= MIN_JAVA:
+            return home
+    looked = ", ".join(str(p) for p in seen) or "nothing"
+    raise NodeError(
+        f"Elasticsearch needs Java {MIN_JAVA} or newer and none was found "
+        f"(looked at ES_JAVA_HOME, JAVA_HOME, PATH and /usr/lib/jvm: {looked}). "
+        "Install one, e.g. `apt-get install openjdk-17-jre-headless`, or set "
+        "ES_JAVA_HOME."
+    )
+
+
+# -- the node ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _node_user() -> tuple[int, int] | None:
+    """Under root, the unprivileged (uid, gid) the node runs as; else None."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(NODE_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--user-group",
+                NODE_USER,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        entry = pwd.getpwnam(NODE_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+@dataclass
+class NodeState:
+    name: str
+    pid: int
+    port: int
+    workdir: str
+    version: str
+    started_at: float
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class LocalNode:
+    """One named node (e.g. "dev" or "test") and its state file."""
+
+    def __init__(self, name: str = "dev"):
+        self.name = name
+        self.state_file = state_dir() / f"elasticsearch-{name}.json"
+
+    # state ----------------------------------------------------------------
+    def state(self) -> NodeState | None:
+        try:
+            return NodeState(**json.loads(self.state_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _owns(self, state: NodeState) -> bool:
+        """The pid still belongs to the node started with this state's workdir."""
+        try:
+            cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return state.workdir.encode() in cmdline
+
+    def running(self) -> NodeState | None:
+        state = self.state()
+        if state and self._owns(state):
+            return state
+        return None
+
+    @property
+    def url(self) -> str | None:
+        state = self.running()
+        return state.url if state else None
+
+    def health(self) -> dict | None:
+        state = self.running()
+        if not state:
+            return None
+        return _get_json(f"{state.url}/_cluster/health", timeout=5)
+
+    # lifecycle -------------------------------------------------------------
+    def start(self, *, timeout: float = 180, log=print) -> NodeState:
+        state = self.running()
+        if state and _get_json(f"{state.url}/_cluster/health", timeout=5):
+            return state
+        if state:
+            self.stop()
+        home = ensure_distribution(log=log)
+        java_home = find_java_home()
+        owner = _node_user()
+        workdir = Path(tempfile.mkdtemp(prefix=f"hub-es-{self.name}-"))
+        config = workdir / "config"
+        shutil.copytree(home / "config", config)
+        for sub in ("data", "logs", "tmp"):
+            (workdir / sub).mkdir()
+        port = free_port()
+        settings = {
+            "cluster.name": f"hub-{self.name}",
+            "node.name": f"hub-{self.name}",
+            "network.host": "127.0.0.1",
+            "http.port": port,
+            "transport.port": free_port(),
+            "discovery.type": "single-node",
+            "xpack.security.enabled": False,
+            "path.data": str(workdir / "data"),
+            "path.logs": str(workdir / "logs"),
+            "cluster.routing.allocation.disk.threshold_enabled": False,
+            "action.destructive_requires_name": False,
+        }
+        (config / "elasticsearch.yml").write_text(
+            "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
+        )
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "ES_JAVA_HOME": str(java_home),
+            "ES_PATH_CONF": str(config),
+            "ES_TMPDIR": str(workdir / "tmp"),
+            "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
+            "LANG": "C.UTF-8",
+        }
+        if owner:
+            for path in [workdir, *workdir.rglob("*")]:
+                os.chown(path, *owner)
+            env["HOME"] = str(workdir)
+        workdir.chmod(0o755)
+        log_file = open(workdir / "console.log", "wb")  # noqa: SIM115 - kept by child
+        process = subprocess.Popen(
+            [str(home / "bin" / "elasticsearch")],
+            cwd=workdir,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            user=owner[0] if owner else None,
+            group=owner[1] if owner else None,
+            extra_groups=[] if owner else None,
+        )
+        log_file.close()
+        state = NodeState(
+            name=self.name,
+            pid=process.pid,
+            port=port,
+            workdir=str(workdir),
+            version=es_version(),
+            started_at=time.time(),
+        )
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps(asdict(state)))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = _tail(workdir / "console.log")
+                self._cleanup(state)
+                raise NodeError(
+                    f"Elasticsearch exited with code {process.returncode} while "
+                    f"starting. Last lines of its log:\n{tail}"
+                )
+            health = _get_json(
+                f"{state.url}/_cluster/health?wait_for_status=yellow&timeout=1s",
+                timeout=5,
+            )
+            if health and health.get("status") in ("yellow", "green"):
+                return state
+            time.sleep(0.5)
+        tail = _tail(workdir / "console.log")
+        self.stop()
+        raise NodeError(
+            f"Elasticsearch did not answer within {timeout:.0f}s. Log:\n{tail}"
+        )
+
+    def stop(self, *, timeout: float = 60) -> bool:
+        """Stop the node this state file describes; True if one was running."""
+        state = self.state()
+        if not state:
+            return False
+        was_running = self._owns(state)
+        if was_running:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(state.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self._owns(state) and time.monotonic() < deadline:
+                _reap(state.pid)
+                time.sleep(0.2)
+            if self._owns(state):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(state.pid, signal.SIGKILL)
+                time.sleep(0.5)
+                _reap(state.pid)
+        self._cleanup(state)
+        return was_running
+
+    def _cleanup(self, state: NodeState) -> None:
+        shutil.rmtree(state.workdir, ignore_errors=True)
+        self.state_file.unlink(missing_ok=True)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _get_json(url: str, *, timeout: float) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
