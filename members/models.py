@@ -26,7 +26,7 @@ class MemberQuerySet(models.QuerySet):
 
 class Member(IndexedModel):
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=False)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=MemberKind.choices)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(

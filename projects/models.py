@@ -2,6 +2,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+
 from members.models import Member, unique_slug
 from search.models import IndexedModel
 
@@ -24,9 +28,9 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(status=ProjectStatus.PUBLISHED)
 
 
-class Project(IndexedModel):
+class Project(IndexedModel, ClusterableModel):
     title = models.CharField(_("title"), max_length=250)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     summary = models.TextField(_("summary"))
     status = models.CharField(
         _("status"),
@@ -45,6 +49,14 @@ class Project(IndexedModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("summary"),
+        FieldPanel("status"),
+        InlinePanel("partnerships", label=_("Partners")),
+    ]
 
     class Meta:
         verbose_name = _("experiment project")
@@ -68,15 +80,15 @@ class Project(IndexedModel):
 
 
 class ProjectPartner(IndexedModel):
-    project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="partnerships"
-    )
+    project = ParentalKey(Project, on_delete=models.CASCADE, related_name="partnerships")
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="partnerships"
     )
     role = models.CharField(
         _("role"), max_length=16, choices=PartnerRole.choices, default=PartnerRole.PARTNER
     )
+
+    panels = [FieldPanel("member"), FieldPanel("role")]
 
     class Meta:
         verbose_name = _("partner")

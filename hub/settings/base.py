@@ -63,7 +63,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,3 +173,4 @@ HUB_INDEX_PREFIX = os.environ.get("HUB_INDEX_PREFIX", "hub")
 HUB_SEARCH_TIMEOUT = float(os.environ.get("HUB_SEARCH_TIMEOUT", "5"))
 # Where the local node launcher caches the Elasticsearch distribution.
 HUB_CACHE_DIR = os.environ.get("HUB_CACHE_DIR", "")
+HUB_SEARCH_DRAIN_ON_COMMIT = env_bool("HUB_SEARCH_DRAIN_ON_COMMIT", True)

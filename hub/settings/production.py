@@ -33,3 +33,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Static files served by the app itself, compressed and cache-busted; in
+# development runserver serves them from the finders.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405 - SecurityMiddleware first
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]

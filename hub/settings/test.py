@@ -13,3 +13,6 @@ STORAGES = {
 HUB_INDEX_PREFIX = "test"
 HUB_SEARCH_TIMEOUT = 10.0
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Without the `search_index` fixture a test must not write to any real node:
+# port 9 (discard) refuses connections, like an Elasticsearch outage.
+ELASTICSEARCH_URL = "http://127.0.0.1:9"

@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY hub hub
+COPY members members
+COPY projects projects
+COPY search search
+COPY templates templates
+COPY manage.py ./
+RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput --settings=hub.settings.dev
+EXPOSE 8000
+CMD ["gunicorn", "hub.wsgi:application", "--bind", "0.0.0.0:8000"]

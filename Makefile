@@ -1,0 +1,58 @@
+# Social innovation network hub: `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "; printf "Targets:\n"} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create the virtual environment and install the project
+
+.PHONY: run
+run: install ## Start Elasticsearch, migrate, load the demo network and serve it on http://127.0.0.1:8000
+	$(MANAGE) elasticsearch start
+	$(MANAGE) migrate --noinput
+	$(MANAGE) hub_demo
+	$(MANAGE) search_rebuild
+	@echo
+	@echo "  Site:  http://$(HOST):$(PORT)/"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/  (user: admin, password: hub-demo-admin)"
+	@echo "  Stop the search node afterwards with: $(MANAGE) elasticsearch stop"
+	@echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+.PHONY: test
+test: install ## Run the whole test suite (starts its own Elasticsearch node)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## Check code style (ruff, djhtml) and Django's system checks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+.PHONY: format
+format: install ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	find templates -name '*.html' | xargs $(VENV)/bin/djhtml
+
+.PHONY: es-stop
+es-stop: ## Stop the local development Elasticsearch node
+	$(MANAGE) elasticsearch stop

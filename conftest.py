@@ -1,0 +1,85 @@
+"""Test session wiring: a real Elasticsearch node, per-test index prefixes, and
+no traffic beyond this machine."""
+
+import ipaddress
+import os
+import socket
+import uuid
+
+import pytest
+
+from search.node import LocalNode, NodeError
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config):
+    database_url = os.environ.get("DATABASE_URL", "")
+    if IN_CI and not database_url.startswith(("postgres://", "postgresql://")):
+        raise pytest.UsageError(
+            "CI is set but DATABASE_URL does not point at PostgreSQL; "
+            ".ci/run must start PostgreSQL and export DATABASE_URL."
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "search_index" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.elasticsearch)
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            allowed = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = False
+        if not allowed:
+            raise OSError(f"Tests may not reach {host}: only this machine is allowed.")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_outside_network():
+    socket.socket.connect = _loopback_only
+    yield
+    socket.socket.connect = _real_connect
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url():
+    """One real Elasticsearch node for the whole session.
+
+    ELASTICSEARCH_URL wins when set; otherwise the local launcher starts a
+    node. Outside CI a node that cannot start skips the tests that need it;
+    in CI it fails them.
+    """
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if url:
+        yield url
+        return
+    node = LocalNode("test")
+    try:
+        state = node.start(log=lambda msg: print(msg))
+    except NodeError as exc:
+        if IN_CI:
+            pytest.fail(f"Elasticsearch is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"Elasticsearch unavailable: {exc}")
+    yield state.url
+    node.stop()
+
+
+@pytest.fixture
+def search_index(elasticsearch_url, settings):
+    """A private index prefix on the shared node, dropped after the test."""
+    from search.client import get_client
+    from search.indices import indices_drop
+
+    settings.ELASTICSEARCH_URL = elasticsearch_url
+    settings.HUB_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:10]}"
+    yield get_client()
+    indices_drop()

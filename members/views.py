@@ -1,0 +1,16 @@
+from django.shortcuts import get_object_or_404, render
+
+from members.models import Member
+from search.views import index_search_page
+
+
+def member_list(request):
+    return index_search_page(request, document="member", template="members/member_list.html")
+
+
+def member_detail(request, slug):
+    member = get_object_or_404(Member.objects.published(), slug=slug)
+    projects = member.projects.published().order_by("-created_at")
+    return render(
+        request, "members/member_detail.html", {"member": member, "projects": projects}
+    )

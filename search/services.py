@@ -1,0 +1,253 @@
+"""Keeping the index in step with the database: the outbox and full rebuilds.
+
+Every outbox row names a document to refresh. Draining reads each record's
+current state and writes it (or deletes it, when the record is gone or no
+longer public) with an external version equal to the newest outbox row id, so
+a slow drainer can never overwrite a newer state and draining twice changes
+nothing.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch.helpers import bulk, scan
+
+from search.client import SearchUnavailable, get_client, index_alias
+from search.documents import DOCUMENTS
+from search.indices import alias_swap, index_ensure, index_new
+from search.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 600
+ES_ERRORS = (ApiError, TransportError, SearchUnavailable)
+
+
+@dataclass
+class DrainReport:
+    indexed: int = 0
+    deleted: int = 0
+    failed: int = 0
+    rows: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: "DrainReport") -> None:
+        self.indexed += other.indexed
+        self.deleted += other.deleted
+        self.failed += other.failed
+        self.rows += other.rows
+        self.errors.extend(other.errors)
+
+
+def outbox_enqueue(*, targets: Iterable[tuple[str, int]]) -> list[int]:
+    """Write one outbox row per (document, object id); call inside the transaction."""
+    rows = OutboxEntry.objects.bulk_create(
+        OutboxEntry(document=document, object_id=object_id)
+        for document, object_id in dict.fromkeys(targets)
+    )
+    ids = [row.pk for row in rows if row.pk is not None]
+    if ids and settings.HUB_SEARCH_DRAIN_ON_COMMIT:
+        transaction.on_commit(lambda: outbox_drain_quietly(ids=ids))
+    elif not ids and rows and settings.HUB_SEARCH_DRAIN_ON_COMMIT:
+        # Backends that do not return ids from bulk inserts: drain what is due.
+        transaction.on_commit(lambda: outbox_drain_quietly(ids=None))
+    return ids
+
+
+def outbox_drain_quietly(*, ids: list[int] | None) -> None:
+    """After-commit drain: never raises, the rows stay for `search_sync`."""
+    try:
+        report = outbox_drain(ids=ids)
+    except Exception:  # noqa: BLE001 - a save must never fail because of search
+        logger.warning("Search outbox drain failed; rows kept for search_sync", exc_info=True)
+        return
+    if report.errors:
+        logger.warning("Search outbox drain left %s rows: %s", report.failed, report.errors[0])
+
+
+def outbox_drain(
+    *,
+    ids: list[int] | None = None,
+    batch_size: int = 500,
+    include_deferred: bool = False,
+    client: Elasticsearch | None = None,
+) -> DrainReport:
+    """Apply outbox rows to the index, oldest first, and delete the applied rows.
+
+    `ids` limits the drain to those rows (the after-commit path); otherwise all
+    rows whose backoff has passed are drained, or every row with
+    `include_deferred`. Rows that fail get their attempt count raised and are
+    deferred with exponential backoff.
+    """
+    report = DrainReport()
+    queryset = OutboxEntry.objects.order_by("id")
+    if ids is not None:
+        queryset = queryset.filter(id__in=ids)
+    elif not include_deferred:
+        queryset = queryset.filter(next_attempt_at__lte=timezone.now())
+    last_id = 0
+    while True:
+        rows = list(queryset.filter(id__gt=last_id)[:batch_size])
+        if not rows:
+            return report
+        last_id = rows[-1].pk
+        try:
+            client = client or get_client()
+            batch = _drain_batch(rows, client=client)
+        except ES_ERRORS as exc:
+            _defer(rows, error=str(exc))
+            report.failed += len(rows)
+            report.rows += len(rows)
+            report.errors.append(str(exc))
+            return report
+        report.merge(batch)
+
+
+def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainReport:
+    report = DrainReport(rows=len(rows))
+    rows_of: dict[tuple[str, int], list[OutboxEntry]] = defaultdict(list)
+    for row in rows:
+        rows_of[(row.document, row.object_id)].append(row)
+
+    operation: dict[tuple[str, int], str] = {}
+    actions = []
+    for document, doc_class in DOCUMENTS.items():
+        wanted = [oid for (doc, oid) in rows_of if doc == document]
+        if not wanted:
+            continue
+        index_ensure(document=document, client=client)
+        found = doc_class.indexable().in_bulk(wanted)
+        for object_id in wanted:
+            key = (document, object_id)
+            action = {
+                "_index": index_alias(document),
+                "_id": object_id,
+                "version": max(row.pk for row in rows_of[key]),
+                "version_type": "external_gte",
+            }
+            if object_id in found:
+                action["_op_type"] = "index"
+                action["_source"] = doc_class.from_instance(found[object_id]).to_dict()
+            else:
+                action["_op_type"] = "delete"
+            operation[key] = action["_op_type"]
+            actions.append(action)
+
+    _, errors = bulk(client, actions, raise_on_error=False, raise_on_exception=True)
+    failed_keys = {}
+    for error in errors:
+        op, info = next(iter(error.items()))
+        status = info.get("status")
+        # A missing document on delete, or a newer version already indexed,
+        # both mean the index already holds what this row asks for.
+        if (op == "delete" and status == 404) or status == 409:
+            continue
+        failed_keys[(_document_of(info["_index"]), int(info["_id"]))] = str(
+            info.get("error")
+        )
+
+    done, failed = [], []
+    for key, key_rows in rows_of.items():
+        if key in failed_keys:
+            failed.extend(key_rows)
+            report.errors.append(f"{key[0]} {key[1]}: {failed_keys[key]}")
+        else:
+            done.extend(row.pk for row in key_rows)
+            if operation[key] == "index":
+                report.indexed += 1
+            else:
+                report.deleted += 1
+    OutboxEntry.objects.filter(id__in=done).delete()
+    if failed:
+        _defer(failed, error=report.errors[-1])
+        report.failed += len(failed)
+    return report
+
+
+def _document_of(index_name: str) -> str:
+    for document in DOCUMENTS:
+        alias = index_alias(document)
+        if index_name == alias or index_name.startswith(f"{alias}-"):
+            return document
+    raise ValueError(f"{index_name} belongs to no known document")
+
+
+def _defer(rows: list[OutboxEntry], *, error: str) -> None:
+    now = timezone.now()
+    for row in rows:
+        row.attempts += 1
+        delay = min(2**row.attempts, MAX_BACKOFF_SECONDS)
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        row.last_error = error[:2000]
+    OutboxEntry.objects.bulk_update(rows, ["attempts", "next_attempt_at", "last_error"])
+
+
+@dataclass
+class RebuildReport:
+    document: str
+    index: str
+    indexed: int
+    removed_after_swap: int
+
+
+def index_rebuild(
+    *, document: str, chunk_size: int = 1000, client: Elasticsearch | None = None
+) -> RebuildReport:
+    """Build a new index from the database, then swap the alias atomically.
+
+    Searches keep hitting the old index until the swap. Changes drained during
+    the build are reconciled afterwards: documents are written with the newest
+    outbox id as their version, and records changed since the build started
+    are queued again.
+    """
+    client = client or get_client()
+    doc_class = DOCUMENTS[document]
+    started = timezone.now()
+    version = OutboxEntry.objects.aggregate(m=Max("id"))["m"] or 0
+    new_index = index_new(document=document, client=client, alias=False)
+
+    def actions():
+        for obj in doc_class.indexable().order_by("pk").iterator(chunk_size=chunk_size):
+            yield {
+                "_index": new_index,
+                "_id": obj.pk,
+                "_source": doc_class.from_instance(obj).to_dict(),
+                "version": version,
+                "version_type": "external_gte",
+            }
+
+    indexed, _ = bulk(client, actions(), chunk_size=chunk_size, refresh="wait_for")
+    alias_swap(document=document, new_index=new_index, client=client)
+
+    # Reconcile what changed while the new index was being built.
+    model = doc_class.indexable().model
+    live = set(doc_class.indexable().values_list("pk", flat=True))
+    in_index = {
+        int(hit["_id"])
+        for hit in scan(client, index=index_alias(document), query={"_source": False})
+    }
+    changed = set(
+        model._default_manager.filter(updated_at__gte=started).values_list("pk", flat=True)
+    )
+    stale = (in_index - live) | (changed & live)
+    with transaction.atomic():
+        outbox_enqueue(targets=[(document, pk) for pk in sorted(stale)])
+    return RebuildReport(
+        document=document, index=new_index, indexed=indexed, removed_after_swap=len(stale)
+    )
+
+
+def index_refresh(*, client: Elasticsearch | None = None) -> None:
+    """Make every write visible to search now (tests and commands)."""
+    client = client or get_client()
+    for document in DOCUMENTS:
+        client.indices.refresh(index=index_alias(document), ignore_unavailable=True)
