@@ -162,16 +162,18 @@ def _java_major(java: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def find_java_home() -> Path:
+def find_java_home(
+    *, environ: dict | None = None, jvm: Path = Path("/usr/lib/jvm")
+) -> Path:
     """A JDK of version 17 or newer: ES_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm."""
+    environ = os.environ if environ is None else environ
     candidates: list[Path] = []
     for var in ("ES_JAVA_HOME", "JAVA_HOME"):
-        if os.environ.get(var):
-            candidates.append(Path(os.environ[var]))
-    on_path = shutil.which("java")
+        if environ.get(var):
+            candidates.append(Path(environ[var]))
+    on_path = shutil.which("java", path=environ.get("PATH", ""))
     if on_path:
         candidates.append(Path(os.path.realpath(on_path)).parent.parent)
-    jvm = Path("/usr/lib/jvm")
     if jvm.is_dir():
         candidates.extend(sorted(p for p in jvm.iterdir() if p.is_dir()))
     seen = []
