@@ -22,6 +22,14 @@ def pytest_configure(config):
         )
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    search = os.environ.get("ELASTICSEARCH_URL") or "local node started by the session"
+    return [f"database: {database}", f"elasticsearch: {search}", f"CI: {IN_CI}"]
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "search_index" in getattr(item, "fixturenames", ()):

@@ -5,7 +5,9 @@ from search.views import index_search_page
 
 
 def member_list(request):
-    return index_search_page(request, document="member", template="members/member_list.html")
+    return index_search_page(
+        request, document="member", template="members/member_list.html"
+    )
 
 
 def member_detail(request, slug):

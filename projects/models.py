@@ -2,9 +2,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.panels import FieldPanel, InlinePanel
+
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, InlinePanel
 
 from members.models import Member, unique_slug
 from search.models import IndexedModel
@@ -40,7 +41,10 @@ class Project(IndexedModel, ClusterableModel):
         db_index=True,
     )
     partners = models.ManyToManyField(
-        Member, through="ProjectPartner", related_name="projects", verbose_name=_("partners")
+        Member,
+        through="ProjectPartner",
+        related_name="projects",
+        verbose_name=_("partners"),
     )
     external_id = models.CharField(
         _("external id"), max_length=100, unique=True, null=True, blank=True
@@ -80,12 +84,17 @@ class Project(IndexedModel, ClusterableModel):
 
 
 class ProjectPartner(IndexedModel):
-    project = ParentalKey(Project, on_delete=models.CASCADE, related_name="partnerships")
+    project = ParentalKey(
+        Project, on_delete=models.CASCADE, related_name="partnerships"
+    )
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="partnerships"
     )
     role = models.CharField(
-        _("role"), max_length=16, choices=PartnerRole.choices, default=PartnerRole.PARTNER
+        _("role"),
+        max_length=16,
+        choices=PartnerRole.choices,
+        default=PartnerRole.PARTNER,
     )
 
     panels = [FieldPanel("member"), FieldPanel("role")]

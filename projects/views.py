@@ -12,9 +12,9 @@ def project_list(request):
 
 def project_detail(request, slug):
     project = get_object_or_404(Project.objects.published(), slug=slug)
-    partnerships = project.partnerships.filter(member__status="published").select_related(
-        "member"
-    )
+    partnerships = project.partnerships.filter(
+        member__status="published"
+    ).select_related("member")
     return render(
         request,
         "projects/project_detail.html",

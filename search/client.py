@@ -14,7 +14,7 @@ class SearchUnavailable(Exception):
 
 
 def elasticsearch_url() -> str:
-    """ELASTICSEARCH_URL, or the local dev node that `manage.py elasticsearch` started."""
+    """ELASTICSEARCH_URL, or the dev node that `manage.py elasticsearch` started."""
     if settings.ELASTICSEARCH_URL:
         return settings.ELASTICSEARCH_URL
     url = LocalNode("dev").url

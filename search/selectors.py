@@ -26,7 +26,9 @@ class SearchPage:
     hits: list[Hit]
 
 
-def documents_search(*, document: str, query: str, offset: int = 0, size: int = 20) -> SearchPage:
+def documents_search(
+    *, document: str, query: str, offset: int = 0, size: int = 20
+) -> SearchPage:
     """Full-text search of one index; raises SearchUnavailable when it is down."""
     search = Search(using=get_client(), index=index_alias(document))
     if query:
@@ -42,5 +44,8 @@ def documents_search(*, document: str, query: str, offset: int = 0, size: int = 
         raise SearchUnavailable(str(exc)) from exc
     return SearchPage(
         total=response.hits.total.value,
-        hits=[Hit(id=int(h.meta.id), score=h.meta.score, source=h.to_dict()) for h in response],
+        hits=[
+            Hit(id=int(h.meta.id), score=h.meta.score, source=h.to_dict())
+            for h in response
+        ],
     )

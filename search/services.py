@@ -68,10 +68,14 @@ def outbox_drain_quietly(*, ids: list[int] | None) -> None:
     try:
         report = outbox_drain(ids=ids)
     except Exception:  # noqa: BLE001 - a save must never fail because of search
-        logger.warning("Search outbox drain failed; rows kept for search_sync", exc_info=True)
+        logger.warning(
+            "Search outbox drain failed; rows kept for search_sync", exc_info=True
+        )
         return
     if report.errors:
-        logger.warning("Search outbox drain left %s rows: %s", report.failed, report.errors[0])
+        logger.warning(
+            "Search outbox drain left %s rows: %s", report.failed, report.errors[0]
+        )
 
 
 def outbox_drain(
@@ -236,13 +240,18 @@ def index_rebuild(
         for hit in scan(client, index=index_alias(document), query={"_source": False})
     }
     changed = set(
-        model._default_manager.filter(updated_at__gte=started).values_list("pk", flat=True)
+        model._default_manager.filter(updated_at__gte=started).values_list(
+            "pk", flat=True
+        )
     )
     stale = (in_index - live) | (changed & live)
     with transaction.atomic():
         outbox_enqueue(targets=[(document, pk) for pk in sorted(stale)])
     return RebuildReport(
-        document=document, index=new_index, indexed=indexed, removed_after_swap=len(stale)
+        document=document,
+        index=new_index,
+        indexed=indexed,
+        removed_after_swap=len(stale),
     )
 
 

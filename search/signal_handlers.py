@@ -12,7 +12,8 @@ def member_changed(sender, instance: Member, **kwargs):
     if kwargs.get("signal") is post_save:
         # Project documents carry their partners' names.
         targets += [
-            ("project", pk) for pk in instance.partnerships.values_list("project_id", flat=True)
+            ("project", pk)
+            for pk in instance.partnerships.values_list("project_id", flat=True)
         ]
     outbox_enqueue(targets=targets)
 
@@ -21,7 +22,8 @@ def project_changed(sender, instance: Project, **kwargs):
     targets = [("project", instance.pk)]
     if kwargs.get("signal") is post_save:
         targets += [
-            ("member", pk) for pk in instance.partnerships.values_list("member_id", flat=True)
+            ("member", pk)
+            for pk in instance.partnerships.values_list("member_id", flat=True)
         ]
     outbox_enqueue(targets=targets)
 

@@ -14,13 +14,18 @@ MAX_RESULT_WINDOW = 10_000
 def index_search_page(request, *, document: str, template: str):
     query = request.GET.get("q", "").strip()
     try:
-        number = min(max(int(request.GET.get("page", "1")), 1), MAX_RESULT_WINDOW // PAGE_SIZE)
+        number = min(
+            max(int(request.GET.get("page", "1")), 1), MAX_RESULT_WINDOW // PAGE_SIZE
+        )
     except ValueError:
         number = 1
     context = {"query": query, "unavailable": False}
     try:
         result = documents_search(
-            document=document, query=query, offset=(number - 1) * PAGE_SIZE, size=PAGE_SIZE
+            document=document,
+            query=query,
+            offset=(number - 1) * PAGE_SIZE,
+            size=PAGE_SIZE,
         )
     except SearchUnavailable:
         context["unavailable"] = True

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_member_search_lists_results_from_the_index(client, search_index):
     """/members/?q= shows matching members and not the others."""
-    housing = MemberFactory(name="Habitat Solidaire", description="logement communautaire")
+    housing = MemberFactory(
+        name="Habitat Solidaire", description="logement communautaire"
+    )
     MemberFactory(name="Fietsatelier Noord", description="fietsherstelling")
     index_refresh()
     response = client.get("/members/", {"q": "logement"})

@@ -5,9 +5,9 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
-
 from django.core.management import call_command
+
+import pytest
 
 from search.node import LocalNode, NodeError, find_java_home
 

@@ -1,8 +1,8 @@
 """The outbox and the index, against the real Elasticsearch node."""
 
-import pytest
-
 from django.db import transaction
+
+import pytest
 
 from members.models import MemberStatus
 from members.tests.factories import MemberFactory
@@ -22,7 +22,9 @@ def _found(document, query):
 
 def test_created_member_is_found_and_deleted_member_is_gone(search_index):
     """A saved member is indexed after commit; deleting it removes it."""
-    member = MemberFactory(name="Zonnewijk Energiecoöperatie", description="zonnepanelen")
+    member = MemberFactory(
+        name="Zonnewijk Energiecoöperatie", description="zonnepanelen"
+    )
     assert member.pk in _found("member", "zonnepanelen")
     assert OutboxEntry.objects.count() == 0
 
@@ -41,7 +43,9 @@ def test_outbox_row_written_in_the_saving_transaction(search_index):
     """The row exists inside the transaction and vanishes with a rollback."""
     with transaction.atomic():
         member = MemberFactory()
-        assert OutboxEntry.objects.filter(document="member", object_id=member.pk).exists()
+        assert OutboxEntry.objects.filter(
+            document="member", object_id=member.pk
+        ).exists()
         transaction.set_rollback(True)
     assert OutboxEntry.objects.count() == 0
     client = search_index
@@ -94,7 +98,9 @@ def test_unpublished_member_is_removed(search_index):
 
 def test_project_document_follows_partner_changes(search_index):
     """Renaming a partner reindexes the projects it belongs to."""
-    partnership = ProjectPartnerFactory(project=ProjectFactory(title="Warmtenet Kuregem"))
+    partnership = ProjectPartnerFactory(
+        project=ProjectFactory(title="Warmtenet Kuregem")
+    )
     partnership.member.name = "Buurtenergie Anderlecht"
     partnership.member.save()
     assert partnership.project.pk in _found("project", "Buurtenergie")
