@@ -1,8 +1,16 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from hub.taxonomy import Commune, Discipline, Sector
 from search.models import IndexedModel
 
 
@@ -19,16 +27,90 @@ class MemberStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
+class LegalForm(models.TextChoices):
+    NONPROFIT = "nonprofit", _("Non-profit (ASBL/VZW)")
+    COOPERATIVE = "cooperative", _("Cooperative")
+    SOCIAL_COMPANY = "social_company", _("Social-purpose company")
+    FOUNDATION = "foundation", _("Foundation")
+    MUTUAL = "mutual", _("Mutual")
+    PUBLIC_BODY = "public_body", _("Public body")
+    UNIVERSITY = "university", _("University")
+    RESEARCH_CENTRE = "research_centre", _("Research centre")
+    COMPANY = "company", _("Company")
+    OTHER = "other", _("Other")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Members only")
+    MATCHING = "matching", _("Private, used for matching only")
+
+
+# Profile sections whose visibility the member chooses. Contact data (e-mail,
+# phone) is always private: it is revealed only through an accepted contact
+# request.
+VISIBILITY_SECTIONS = {
+    "location": _("Place (commune, city)"),
+    "website": _("Website"),
+    "skills": _("Skills"),
+    "offers": _("What we offer"),
+    "seeks": _("What we seek"),
+    "languages": _("Languages"),
+    "emes": _("EMES self-assessment"),
+    "recognition": _("Regional recognition"),
+}
+
+# The EMES bound on the gap between the highest and the lowest wage.
+EMES_MAX_WAGE_RATIO = 4
+
+
 class MemberQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=MemberStatus.PUBLISHED)
 
+    def managed_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(managers__user=user)
 
-class Member(IndexedModel):
-    name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+
+class Member(IndexedModel, ClusterableModel):
     kind = models.CharField(_("kind"), max_length=32, choices=MemberKind.choices)
+    is_organisation = models.BooleanField(_("is an organisation"), default=True)
+    name = models.CharField(_("name"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+    headline = models.CharField(_("headline"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
+    legal_form = models.CharField(
+        _("legal form"), max_length=32, choices=LegalForm.choices, blank=True
+    )
+    sectors = models.ManyToManyField(
+        Sector, blank=True, related_name="members", verbose_name=_("sectors")
+    )
+    disciplines = models.ManyToManyField(
+        Discipline, blank=True, related_name="members", verbose_name=_("disciplines")
+    )
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("ISO 639-1 codes")
+    )
+    commune = models.CharField(
+        _("Brussels commune"), max_length=32, choices=Commune.choices, blank=True
+    )
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="BE")
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    sme = models.BooleanField(_("SME"), null=True, blank=True)
+    # Private contact data: never indexed, exported or shown publicly.
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    visibility = models.JSONField(
+        _("visibility of profile sections"), default=dict, blank=True
+    )
+    open_to_collaboration = models.BooleanField(
+        _("open to collaboration"), default=True
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -36,10 +118,44 @@ class Member(IndexedModel):
         default=MemberStatus.PUBLISHED,
         db_index=True,
     )
+    # EMES self-assessment (social enterprises).
+    emes_social_aim = models.BooleanField(
+        _("explicit social or environmental aim"), default=False
+    )
+    emes_limited_profit = models.BooleanField(
+        _("limited profit distribution"), default=False
+    )
+    emes_wage_ratio = models.DecimalField(
+        _("highest-to-lowest wage ratio"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("EMES bound: at most 1 to 4."),
+    )
+    emes_economic_viability = models.BooleanField(
+        _("continuous economic activity, taking economic risk, paid work"),
+        default=False,
+    )
+    emes_democratic_governance = models.BooleanField(
+        _("democratic governance, decisions not tied to capital"), default=False
+    )
+    emes_verified = models.BooleanField(_("EMES verified by an editor"), default=False)
+    emes_verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # Recognition as a social enterprise by the Brussels-Capital Region.
+    regional_recognition = models.BooleanField(
+        _("recognised as a social enterprise by the Brussels-Capital Region"),
+        default=False,
+    )
+    recognition_date = models.DateField(_("recognition date"), null=True, blank=True)
+    recognition_number = models.CharField(
+        _("recognition number"), max_length=64, blank=True
+    )
     external_id = models.CharField(
         _("external id"), max_length=100, unique=True, null=True, blank=True
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = MemberQuerySet.as_manager()
@@ -60,9 +176,147 @@ class Member(IndexedModel):
     def get_absolute_url(self):
         return reverse("members:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if self.emes_wage_ratio is not None and self.emes_wage_ratio < 1:
+            raise ValidationError({"emes_wage_ratio": _("A ratio is at least 1.")})
+        if self.regional_recognition and not self.recognition_date:
+            raise ValidationError(
+                {"recognition_date": _("Give the date of the regional recognition.")}
+            )
+
     @property
     def is_public(self) -> bool:
         return self.status == MemberStatus.PUBLISHED
+
+    def visibility_of(self, section: str) -> str:
+        return self.visibility.get(section, Visibility.PUBLIC)
+
+    def section_visible(self, section: str, *, to_member: bool) -> bool:
+        """Whether a visitor (or, with `to_member`, a logged-in member) sees it."""
+        visibility = self.visibility_of(section)
+        return visibility == Visibility.PUBLIC or (
+            to_member and visibility == Visibility.MEMBERS
+        )
+
+    @property
+    def emes_within_wage_bound(self) -> bool | None:
+        if self.emes_wage_ratio is None:
+            return None
+        return self.emes_wage_ratio <= EMES_MAX_WAGE_RATIO
+
+    @property
+    def emes_criteria_met(self) -> bool:
+        return (
+            self.emes_social_aim
+            and self.emes_limited_profit
+            and bool(self.emes_within_wage_bound)
+            and self.emes_economic_viability
+            and self.emes_democratic_governance
+        )
+
+
+class ManagerRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+
+
+class MemberManager(models.Model):
+    """A user account that may edit a member profile."""
+
+    member = ParentalKey(Member, on_delete=models.CASCADE, related_name="managers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed"
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=ManagerRole.choices, default=ManagerRole.OWNER
+    )
+
+    class Meta:
+        verbose_name = _("manager")
+        verbose_name_plural = _("managers")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "user"], name="unique_manager")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.member} ({self.get_role_display()})"
+
+
+class Affiliation(models.Model):
+    """A person member affiliated to an organisation member."""
+
+    person = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    organisation = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="affiliated_people"
+    )
+    title = models.CharField(_("title or role"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation"], name="unique_affiliation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} @ {self.organisation}"
+
+
+class ExpiringItem(models.Model):
+    text = models.CharField(_("text"), max_length=300)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("expiry reminder sent at"), null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_on is not None and self.expires_on < timezone.localdate()
+
+
+class ActiveQuerySet(models.QuerySet):
+    def active(self):
+        today = timezone.localdate()
+        return self.filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+
+class Offer(ExpiringItem):
+    member = ParentalKey(Member, on_delete=models.CASCADE, related_name="offers")
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta(ExpiringItem.Meta):
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+
+
+class Seek(ExpiringItem):
+    member = ParentalKey(Member, on_delete=models.CASCADE, related_name="seeks")
+    kind = models.CharField(
+        _("kind of partner sought"),
+        max_length=32,
+        choices=MemberKind.choices,
+        blank=True,
+    )
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta(ExpiringItem.Meta):
+        verbose_name = _("sought partner or resource")
+        verbose_name_plural = _("sought partners or resources")
 
 
 def unique_slug(model, text: str, *, max_length: int = 110) -> str:

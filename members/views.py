@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from members.models import Member
+from members.selectors import member_visible_sections
 from search.views import index_search_page
 
 
@@ -11,8 +12,22 @@ def member_list(request):
 
 
 def member_detail(request, slug):
-    member = get_object_or_404(Member.objects.published(), slug=slug)
-    projects = member.projects.published().order_by("-created_at")
+    member = get_object_or_404(
+        Member.objects.published().prefetch_related("sectors", "disciplines"), slug=slug
+    )
+    projects = (
+        member.projects.published()
+        .filter(partnerships__member=member, partnerships__confirmed=True)
+        .order_by("-created_at")
+    )
     return render(
-        request, "members/member_detail.html", {"member": member, "projects": projects}
+        request,
+        "members/member_detail.html",
+        {
+            "member": member,
+            "projects": projects,
+            "visible": member_visible_sections(member=member, user=request.user),
+            "offers": member.offers.active(),
+            "seeks": member.seeks.active(),
+        },
     )

@@ -8,8 +8,27 @@ from search.client import SearchUnavailable, get_client, index_alias
 from search.services import ES_ERRORS
 
 FIELDS = {
-    "member": ["name^3", "description"],
-    "project": ["title^3", "summary", "partners"],
+    "member": [
+        "name^3",
+        "headline^2",
+        "description",
+        "sector_labels^2",
+        "discipline_labels^2",
+        "skills^2",
+        "offers^2",
+        "seeks",
+        "track_record",
+    ],
+    "project": [
+        "title^3",
+        "summary^2",
+        "description",
+        "keywords^2",
+        "sector_labels^2",
+        "discipline_labels",
+        "needs",
+        "partners",
+    ],
 }
 
 
@@ -18,6 +37,13 @@ class Hit:
     id: int
     score: float | None
     source: dict
+
+    @property
+    def kind_label(self) -> str:
+        from members.models import MemberKind
+
+        kind = self.source.get("kind")
+        return MemberKind(kind).label if kind in MemberKind.values else ""
 
 
 @dataclass

@@ -48,18 +48,28 @@ class DrainReport:
         self.errors.extend(other.errors)
 
 
-def outbox_enqueue(*, targets: Iterable[tuple[str, int]]) -> list[int]:
-    """Write one outbox row per (document, object id); call inside the transaction."""
+def outbox_enqueue(
+    *, targets: Iterable[tuple[str, int]], drain: bool | None = None
+) -> list[int]:
+    """Write one outbox row per (document, object id); call inside the transaction.
+
+    With `drain` (default: the HUB_SEARCH_DRAIN_ON_COMMIT setting) the rows are
+    applied right after the commit; bulk writers pass False and drain or
+    rebuild once at the end.
+    """
     rows = OutboxEntry.objects.bulk_create(
-        OutboxEntry(document=document, object_id=object_id)
-        for document, object_id in dict.fromkeys(targets)
+        (
+            OutboxEntry(document=document, object_id=object_id)
+            for document, object_id in dict.fromkeys(targets)
+        ),
+        batch_size=2000,
     )
+    if drain is None:
+        drain = settings.HUB_SEARCH_DRAIN_ON_COMMIT
     ids = [row.pk for row in rows if row.pk is not None]
-    if ids and settings.HUB_SEARCH_DRAIN_ON_COMMIT:
-        transaction.on_commit(lambda: outbox_drain_quietly(ids=ids))
-    elif not ids and rows and settings.HUB_SEARCH_DRAIN_ON_COMMIT:
-        # Backends that do not return ids from bulk inserts: drain what is due.
-        transaction.on_commit(lambda: outbox_drain_quietly(ids=None))
+    if rows and drain:
+        # Backends that return no ids from bulk inserts drain whatever is due.
+        transaction.on_commit(lambda: outbox_drain_quietly(ids=ids or None))
     return ids
 
 
@@ -229,8 +239,14 @@ def index_rebuild(
                 "version_type": "external_gte",
             }
 
-    indexed, _ = bulk(client, actions(), chunk_size=chunk_size, refresh="wait_for")
+    # No refreshes while filling the index: one at the end makes it searchable.
+    client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
+    indexed, _ = bulk(client, actions(), chunk_size=chunk_size)
+    client.indices.put_settings(index=new_index, settings={"refresh_interval": None})
+    client.indices.refresh(index=new_index)
     alias_swap(document=document, new_index=new_index, client=client)
+    # Rows queued before the build started are covered by it.
+    OutboxEntry.objects.filter(document=document, id__lte=version).delete()
 
     # Reconcile what changed while the new index was being built.
     model = doc_class.indexable().model

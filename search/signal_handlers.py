@@ -1,9 +1,10 @@
 """Write outbox rows for every change that alters an indexed document."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from members.models import Member
-from projects.models import Project, ProjectPartner
+from hub.taxonomy import Discipline, Sector
+from members.models import Member, Offer, Seek
+from projects.models import Project, ProjectNeed, ProjectPartner
 from search.services import outbox_enqueue
 
 
@@ -21,6 +22,7 @@ def member_changed(sender, instance: Member, **kwargs):
 def project_changed(sender, instance: Project, **kwargs):
     targets = [("project", instance.pk)]
     if kwargs.get("signal") is post_save:
+        # Member documents carry their track record.
         targets += [
             ("member", pk)
             for pk in instance.partnerships.values_list("member_id", flat=True)
@@ -34,13 +36,57 @@ def partnership_changed(sender, instance: ProjectPartner, **kwargs):
     )
 
 
+def member_part_changed(sender, instance, **kwargs):
+    outbox_enqueue(targets=[("member", instance.member_id)])
+
+
+def project_part_changed(sender, instance, **kwargs):
+    outbox_enqueue(targets=[("project", instance.project_id)])
+
+
+def taxonomy_link_handler(document: str):
+    """m2m_changed receiver for a member's or project's sectors or disciplines."""
+
+    def handler(sender, instance, action, reverse, pk_set, **kwargs):
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        # Seen from the term's side, pk_set holds the members or projects.
+        ids = (pk_set or []) if reverse else [instance.pk]
+        outbox_enqueue(targets=[(document, pk) for pk in ids])
+
+    return handler
+
+
+def term_changed(sender, instance, **kwargs):
+    """A renamed sector or discipline changes the labels in every document."""
+    outbox_enqueue(
+        targets=[("member", pk) for pk in instance.members.values_list("pk", flat=True)]
+        + [("project", pk) for pk in instance.projects.values_list("pk", flat=True)]
+    )
+
+
 def register():
     for name, signal in (("saved", post_save), ("deleted", post_delete)):
         for sender, handler in (
             (Member, member_changed),
             (Project, project_changed),
             (ProjectPartner, partnership_changed),
+            (Offer, member_part_changed),
+            (Seek, member_part_changed),
+            (ProjectNeed, project_part_changed),
         ):
             signal.connect(
                 handler, sender=sender, dispatch_uid=f"search-{sender.__name__}-{name}"
             )
+    for document, model in (("member", Member), ("project", Project)):
+        for through in (model.sectors.through, model.disciplines.through):
+            m2m_changed.connect(
+                taxonomy_link_handler(document),
+                sender=through,
+                weak=False,
+                dispatch_uid=f"search-{through.__name__}",
+            )
+    for term in (Sector, Discipline):
+        post_save.connect(
+            term_changed, sender=term, dispatch_uid=f"search-{term.__name__}-saved"
+        )

@@ -1,0 +1,128 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model_string
+from wagtail.models import Page
+from wagtail.search import index
+
+from hub.blocks import BodyBlock, LinkListBlock
+from hub.models.base import HubPageMixin, plain_text
+from hub.models.events import EventIndexPage, EventPage
+from hub.models.news import NewsIndexPage, NewsPage
+
+
+class HomePage(HubPageMixin, Page):
+    """The site's root page; its featured lists are read live on every request."""
+
+    hero_heading = models.CharField(_("hero heading"), max_length=160)
+    hero_text = models.TextField(_("hero text"), blank=True)
+    hero_image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_links = StreamField(
+        LinkListBlock(max_num=2),
+        verbose_name=_("hero buttons"),
+        blank=True,
+        help_text=_("Up to two buttons under the hero text; the first stands out."),
+    )
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+    )
+    body = StreamField(
+        BodyBlock(),
+        verbose_name=_("more content"),
+        blank=True,
+        help_text=_("Shown below the featured experiments, news and events."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_heading"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_links"),
+            ],
+            heading=_("Hero"),
+        ),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("hero_heading"),
+        index.SearchField("hero_text"),
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "hub.StandardPage",
+        "hub.FormPage",
+        "hub.NewsIndexPage",
+        "hub.EventIndexPage",
+    ]
+    max_count = 1
+
+    featured_count = 3
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
+    def get_intro_text(self) -> str:
+        return self.hero_text or plain_text(self.intro)
+
+    def get_main_image(self):
+        return self.hero_image
+
+    def get_featured_projects(self):
+        # Imported here: the projects app depends on hub (taxonomies), so a
+        # module-level import would tie the load order of the two apps.
+        from projects.models import Project
+
+        return Project.objects.published().order_by("-created_at")[
+            : self.featured_count
+        ]
+
+    def get_latest_news(self):
+        return (
+            NewsPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("image")
+            .order_by("-date", "-first_published_at")[: self.featured_count]
+        )
+
+    def get_upcoming_events(self):
+        return (
+            EventPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .filter(end__gte=timezone.now())
+            .order_by("start")[: self.featured_count]
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(
+            featured_projects=self.get_featured_projects(),
+            latest_news=self.get_latest_news(),
+            upcoming_events=self.get_upcoming_events(),
+            news_index=NewsIndexPage.objects.live().child_of(self).first(),
+            event_index=EventIndexPage.objects.live().child_of(self).first(),
+        )
+        return context

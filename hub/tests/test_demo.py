@@ -1,0 +1,40 @@
+"""The demo network loaded by `hub_demo`."""
+
+import pytest
+
+from django.core.management import call_command
+
+from wagtail.models import Page
+
+from hub.models import EventPage, HomePage, NewsPage
+from members.models import Member, MemberKind
+from projects.models import Project, ProjectPartner
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        Member.objects.count(),
+        Project.objects.count(),
+        ProjectPartner.objects.count(),
+        Page.objects.count(),
+    )
+
+
+def test_demo_loads_a_realistic_network_and_reloading_duplicates_nothing(client):
+    """Twenty-plus members of every kind, 8+ experiments, pages; twice = once."""
+    call_command("hub_demo")
+    first = counts()
+    assert first[0] >= 20 and first[1] >= 8
+    assert set(Member.objects.values_list("kind", flat=True)) == set(MemberKind.values)
+    assert HomePage.objects.live().count() == 1
+    assert NewsPage.objects.live().count() >= 3
+    assert EventPage.objects.live().count() >= 3
+
+    call_command("hub_demo")
+    assert counts() == first
+
+    assert client.get("/").status_code == 200
+    news = NewsPage.objects.live().first()
+    assert client.get(news.url).status_code == 200
