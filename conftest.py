@@ -70,7 +70,8 @@ def elasticsearch_url():
     if url:
         yield url
         return
-    node = LocalNode("test")
+    # One node per test session, so parallel sessions never stop each other's.
+    node = LocalNode(f"test-{os.getpid()}")
     try:
         state = node.start(log=lambda msg: print(msg))
     except NodeError as exc:

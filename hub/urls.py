@@ -10,6 +10,8 @@ from hub import views as hub_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("dashboard/", include("members.dashboard_urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", hub_views.site_search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -326,3 +326,72 @@ def unique_slug(model, text: str, *, max_length: int = 110) -> str:
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+class ContactStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ContactRequest(models.Model):
+    """A member asks another to get in touch (double opt-in).
+
+    Neither side's e-mail address is shown to the other until the receiver
+    accepts.
+    """
+
+    sender = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="contact_requests_sent"
+    )
+    receiver = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="contact_requests_received"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="contact_requests_sent",
+        verbose_name=_("sent by"),
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_requests",
+        verbose_name=_("about the experiment"),
+    )
+    message = models.TextField(_("message"), max_length=2000)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ContactStatus.choices,
+        default=ContactStatus.PENDING,
+        db_index=True,
+    )
+    reply = models.TextField(_("reply"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    led_to_collaboration = models.BooleanField(
+        _("led to a collaboration"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("contact request")
+        verbose_name_plural = _("contact requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sender=models.F("receiver")),
+                name="contact_not_self",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sender} → {self.receiver} ({self.get_status_display()})"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == ContactStatus.ACCEPTED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members.views import profiles as views
 
 app_name = "members"
 
