@@ -1,10 +1,10 @@
 """The demo network loaded by `hub_demo`."""
 
-import pytest
-
 from django.core.management import call_command
 
 from wagtail.models import Page
+
+import pytest
 
 from hub.models import EventPage, HomePage, NewsPage
 from members.models import Member, MemberKind
