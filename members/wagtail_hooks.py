@@ -1,21 +1,106 @@
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from members.models import Member
+from members.models import ContactRequest, Member
 
 
 class MemberViewSet(SnippetViewSet):
+    """Editors moderate profiles here: publish, suspend, verify EMES criteria."""
+
     model = Member
     icon = "group"
     menu_label = _("Members")
     menu_order = 200
     add_to_admin_menu = True
-    list_display = ["name", "kind", "status", "updated_at"]
-    list_filter = ["kind", "status"]
-    search_fields = ["name", "description"]
+    list_display = ["name", "kind", "status", "emes_verified", "updated_at"]
+    list_filter = ["kind", "status", "emes_verified", "is_organisation"]
+    search_fields = ["name", "headline", "description"]
     search_backend_name = None
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("name"),
+                    FieldPanel("slug"),
+                    FieldRowPanel([FieldPanel("kind"), FieldPanel("is_organisation")]),
+                    FieldPanel("legal_form"),
+                    FieldPanel("headline"),
+                    FieldPanel("description"),
+                    FieldPanel("sectors"),
+                    FieldPanel("disciplines"),
+                    FieldPanel("skills"),
+                    FieldPanel("languages"),
+                    FieldPanel("open_to_collaboration"),
+                ],
+                heading=_("Profile"),
+            ),
+            ObjectList(
+                [
+                    InlinePanel("offers", label=_("Offers")),
+                    InlinePanel("seeks", label=_("Seeks")),
+                ],
+                heading=_("Offers and seeks"),
+            ),
+            ObjectList(
+                [
+                    FieldRowPanel([FieldPanel("commune"), FieldPanel("city")]),
+                    FieldRowPanel([FieldPanel("postcode"), FieldPanel("country")]),
+                    FieldPanel("website"),
+                    MultiFieldPanel(
+                        [FieldPanel("email"), FieldPanel("phone")],
+                        heading=_("Private contact data"),
+                    ),
+                    FieldPanel("visibility"),
+                ],
+                heading=_("Place and contact"),
+            ),
+            ObjectList(
+                [
+                    FieldPanel("emes_social_aim"),
+                    FieldPanel("emes_limited_profit"),
+                    FieldPanel("emes_wage_ratio"),
+                    FieldPanel("emes_economic_viability"),
+                    FieldPanel("emes_democratic_governance"),
+                    FieldPanel("emes_verified"),
+                    FieldPanel("emes_verified_at"),
+                    FieldPanel("regional_recognition"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("recognition_date"),
+                            FieldPanel("recognition_number"),
+                        ]
+                    ),
+                ],
+                heading=_("EMES and recognition"),
+            ),
+            ObjectList(
+                [FieldPanel("status"), InlinePanel("managers", label=_("Managers"))],
+                heading=_("Moderation"),
+            ),
+        ]
+    )
+
+
+class ContactRequestViewSet(SnippetViewSet):
+    model = ContactRequest
+    icon = "mail"
+    menu_label = _("Contact requests")
+    menu_order = 220
+    add_to_admin_menu = True
+    list_display = ["sender", "receiver", "status", "created_at"]
+    list_filter = ["status"]
+    inspect_view_enabled = True
 
 
 register_snippet(MemberViewSet)
+register_snippet(ContactRequestViewSet)

@@ -116,3 +116,26 @@ def test_rebuild_swaps_alias_and_keeps_documents(search_index):
     assert report.indexed == 3
     assert after == {report.index} and not (before & after)
     assert {m.pk for m in members} <= _found("member", "logement")
+
+
+def test_only_public_sections_reach_the_index(search_index):
+    """Members-only and matching-only sections, e-mail and phone stay out."""
+    member = MemberFactory(
+        description="coopérative de quartier",
+        skills=["secret-skill-members-only"],
+        languages=["fr", "nl"],
+        commune="ixelles",
+        email="hidden-address@example.org",
+        phone="+32 2 555 00 11",
+        visibility={"skills": "members", "location": "matching"},
+    )
+    member.offers.create(text="visible offer")
+    member.save()
+    index_refresh()
+    source = search_index.get(index=index_alias("member"), id=member.pk)["_source"]
+    raw = str(source)
+    assert "secret-skill-members-only" not in raw
+    assert "ixelles" not in raw
+    assert "hidden-address" not in raw and "555 00 11" not in raw
+    assert source["languages"] == ["fr", "nl"]
+    assert source["offers"] == ["visible offer"]
