@@ -7,12 +7,14 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from hub import views as hub_views
+from search import views as search_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("members.dashboard_urls")),
     path("documents/", include(wagtaildocs_urls)),
+    path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),
     path("search/", hub_views.site_search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("members/", include("members.urls")),

@@ -7,10 +7,22 @@ visitors. Contact data (e-mail, phone) never enters it.
 
 from django.db.models import Prefetch
 
-from elasticsearch_dsl import Boolean, Document, Integer, Keyword, MetaField, Text
+from elasticsearch_dsl import (
+    Boolean,
+    Completion,
+    Date,
+    DenseVector,
+    Document,
+    Integer,
+    Keyword,
+    MetaField,
+    Text,
+)
 
 from members.models import Member, Offer, Seek, Visibility
 from projects.models import NeedStatus, Project, ProjectNeed, ProjectPartner
+from search import embeddings
+from search.text import fold, stem
 
 
 def _public(member: Member, section: str) -> bool:
@@ -43,9 +55,27 @@ class MemberDocument(Document):
     track_record = Text()
     project_ids = Keyword()
     url = Keyword(index=False)
+    created_at = Date()
+    # Python-analysed copies of the searchable text (see search/text.py).
+    folded = Text(analyzer="standard")
+    stemmed = Text(analyzer="whitespace")
+    suggest = Completion(analyzer="simple", preserve_separators=False)
+    embedding = DenseVector(dims=embeddings.DIMENSIONS, index=True, similarity="cosine")
 
     class Meta:
         dynamic = MetaField("strict")
+
+    TEXT_FIELDS = (
+        "name",
+        "headline",
+        "description",
+        "sector_labels",
+        "discipline_labels",
+        "skills",
+        "offers",
+        "seeks",
+        "track_record",
+    )
 
     @classmethod
     def indexable(cls):
@@ -99,6 +129,11 @@ class MemberDocument(Document):
             doc.country = member.country or None
         if _public(member, "recognition"):
             doc.regional_recognition = member.regional_recognition
+        doc.created_at = member.created_at
+        _add_analysed_text(doc, cls.TEXT_FIELDS)
+        doc.suggest = _suggestions(
+            [member.name], doc.sector_labels, doc.discipline_labels
+        )
         return doc
 
 
@@ -123,9 +158,25 @@ class ProjectDocument(Document):
     partner_ids = Keyword()
     partner_slugs = Keyword()
     url = Keyword(index=False)
+    created_at = Date()
+    folded = Text(analyzer="standard")
+    stemmed = Text(analyzer="whitespace")
+    suggest = Completion(analyzer="simple", preserve_separators=False)
+    embedding = DenseVector(dims=embeddings.DIMENSIONS, index=True, similarity="cosine")
 
     class Meta:
         dynamic = MetaField("strict")
+
+    TEXT_FIELDS = (
+        "title",
+        "summary",
+        "description",
+        "keywords",
+        "sector_labels",
+        "discipline_labels",
+        "needs",
+        "partners",
+    )
 
     @classmethod
     def indexable(cls):
@@ -145,7 +196,7 @@ class ProjectDocument(Document):
     def from_instance(cls, project: Project) -> "ProjectDocument":
         partners = [p.member for p in project.partnerships.all()]
         needs = list(project.needs.all())
-        return cls(
+        doc = cls(
             meta={"id": project.pk},
             slug=project.slug,
             title=project.title,
@@ -169,7 +220,57 @@ class ProjectDocument(Document):
             partner_ids=[m.pk for m in partners],
             partner_slugs=[m.slug for m in partners],
             url=project.get_absolute_url(),
+            created_at=project.created_at,
         )
+        _add_analysed_text(doc, cls.TEXT_FIELDS)
+        doc.suggest = _suggestions([project.title], project.keywords, doc.sector_labels)
+        return doc
+
+
+def _values(doc, field) -> list[str]:
+    value = getattr(doc, field, None)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _add_analysed_text(doc, fields) -> None:
+    text = " \n ".join(v for field in fields for v in _values(doc, field))
+    doc.folded = fold(text)
+    doc.stemmed = stem(text)
+
+
+def _suggestions(*groups) -> dict:
+    inputs = []
+    for group in groups:
+        for value in group or []:
+            value = str(value).strip()
+            if value:
+                inputs += [value[:100], fold(value)[:100]]
+    return {"input": list(dict.fromkeys(inputs))}
+
+
+def embedding_text(doc) -> str:
+    """What the sentence encoder reads for a document: its main text fields."""
+    parts = []
+    for field in doc.TEXT_FIELDS:
+        if field in ("partners", "track_record"):
+            continue
+        parts.extend(_values(doc, field))
+    track = _values(doc, "track_record")[:10]
+    return ". ".join(parts + track)
+
+
+def documents_prepare(doc_class, objects) -> list[dict]:
+    """Index-ready sources for `objects`, with embeddings computed in one batch."""
+    docs = [doc_class.from_instance(obj) for obj in objects]
+    if embeddings.enabled() and docs:
+        vectors = embeddings.embed_cached([embedding_text(d) for d in docs])
+        for doc, vector in zip(docs, vectors, strict=True):
+            doc.embedding = vector
+    return [doc.to_dict() for doc in docs]
 
 
 DOCUMENTS: dict[str, type[Document]] = {

@@ -41,3 +41,18 @@ class IndexedModel(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
+
+
+class EmbeddingCache(models.Model):
+    """Sentence embeddings by content hash, so unchanged text is never re-encoded."""
+
+    key = models.CharField(_("content hash"), max_length=64, primary_key=True)
+    vector = models.BinaryField(_("vector (float32)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cached embedding")
+        verbose_name_plural = _("cached embeddings")
+
+    def __str__(self):
+        return self.key

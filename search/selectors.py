@@ -1,15 +1,28 @@
-"""Reads from the search index."""
+"""Reads from the search index: faceted, typo-tolerant, cross-lingual search.
 
-from dataclasses import dataclass
+A query is matched three ways at once: against the original fields (with
+fuzziness for typos), against the accent-folded copy, and against the
+FR/NL/EN-stemmed copy (see search/text.py). When embeddings are on, a k-NN
+clause on the multilingual sentence vectors joins the same request, so a
+French query also finds a Dutch or English profile about the same thing.
+Facet counts follow the usual multi-select rule: each facet is counted with
+every other facet's filter applied, but not its own.
+"""
 
-from elasticsearch_dsl import Search
+from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
+from elasticsearch_dsl import A, Q, Search
+
+from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.services import ES_ERRORS
+from search.text import fold, stem
 
-FIELDS = {
+TEXT_FIELDS = {
     "member": [
-        "name^3",
+        "name^4",
         "headline^2",
         "description",
         "sector_labels^2",
@@ -17,10 +30,10 @@ FIELDS = {
         "skills^2",
         "offers^2",
         "seeks",
-        "track_record",
+        "track_record^0.5",
     ],
     "project": [
-        "title^3",
+        "title^4",
         "summary^2",
         "description",
         "keywords^2",
@@ -30,6 +43,49 @@ FIELDS = {
         "partners",
     ],
 }
+HIGHLIGHT_FIELDS = {
+    "member": ["headline", "description", "offers", "skills", "track_record"],
+    "project": ["summary", "description", "keywords", "needs"],
+}
+# Facet name → indexed keyword field, per document type.
+FACETS = {
+    "member": {
+        "kind": "kind",
+        "sector": "sectors",
+        "discipline": "disciplines",
+        "commune": "commune",
+        "language": "languages",
+        "legal_form": "legal_form",
+        "emes": "emes_verified",
+        "open": "open_to_collaboration",
+    },
+    "project": {
+        "stage": "stage",
+        "need": "needs_kinds",
+        "sector": "sectors",
+        "sdg": "sdgs",
+        "commune": "commune",
+        "language": "languages",
+    },
+}
+FACET_TITLES = {
+    "kind": _("Kind"),
+    "sector": _("Sector"),
+    "discipline": _("Discipline"),
+    "commune": _("Commune"),
+    "language": _("Language"),
+    "legal_form": _("Legal form"),
+    "emes": _("EMES verified"),
+    "open": _("Open to collaboration"),
+    "stage": _("Stage"),
+    "need": _("Partner sought"),
+    "sdg": _("UN goal"),
+}
+SORTS = ("relevance", "newest")
+# Lowest cosine similarity for a semantic-only hit, and its weight next to BM25.
+KNN_SIMILARITY = 0.3
+KNN_BOOST = 8.0
+KNN_K = 50
 
 
 @dataclass
@@ -37,6 +93,7 @@ class Hit:
     id: int
     score: float | None
     source: dict
+    highlight: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -47,31 +104,195 @@ class Hit:
 
 
 @dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
 class SearchPage:
     total: int
     hits: list[Hit]
+    facets: list[Facet] = field(default_factory=list)
+
+
+def _filter_clause(field_name: str, values: list[str]):
+    if field_name in ("emes_verified", "open_to_collaboration"):
+        values = [v == "true" for v in values]
+    return Q("terms", **{field_name: values})
+
+
+def _text_query(document: str, query: str):
+    folded, stemmed = fold(query), stem(query)
+    should = [
+        Q(
+            "multi_match",
+            query=query,
+            fields=TEXT_FIELDS[document],
+            fuzziness="AUTO",
+            prefix_length=1,
+        ),
+        Q("match_phrase", folded={"query": folded, "boost": 2}),
+    ]
+    if folded:
+        should.append(Q("match", folded={"query": folded, "fuzziness": "AUTO"}))
+    if stemmed:
+        should.append(Q("match", stemmed={"query": stemmed}))
+    return Q("bool", should=should, minimum_should_match=1)
 
 
 def documents_search(
-    *, document: str, query: str, offset: int = 0, size: int = 20
+    *,
+    document: str,
+    query: str = "",
+    filters: dict[str, list[str]] | None = None,
+    sort: str = "relevance",
+    offset: int = 0,
+    size: int = 20,
+    facets: bool = True,
 ) -> SearchPage:
-    """Full-text search of one index; raises SearchUnavailable when it is down."""
+    """One page of results with facet counts; raises SearchUnavailable when down."""
+    filters = {k: v for k, v in (filters or {}).items() if v and k in FACETS[document]}
+    clauses = {
+        name: _filter_clause(FACETS[document][name], values)
+        for name, values in filters.items()
+    }
     search = Search(using=get_client(), index=index_alias(document))
-    if query:
-        search = search.query(
-            "multi_match", query=query, fields=FIELDS[document], fuzziness="AUTO"
+    search = search.query(_text_query(document, query)) if query else search
+    if query and embeddings.enabled():
+        search = search.extra(
+            knn={
+                "field": "embedding",
+                "query_vector": embeddings.query_vector(query),
+                "k": KNN_K,
+                "num_candidates": KNN_K * 4,
+                "similarity": KNN_SIMILARITY,
+                "boost": KNN_BOOST,
+                **(
+                    {"filter": Q("bool", filter=list(clauses.values())).to_dict()}
+                    if clauses
+                    else {}
+                ),
+            }
         )
-    else:
-        search = search.sort({"_id": "desc"})
-    search = search[offset : offset + size]
+    if clauses:
+        search = search.post_filter(Q("bool", filter=list(clauses.values())))
+    if facets:
+        for name, field_name in FACETS[document].items():
+            others = [c for n, c in clauses.items() if n != name]
+            agg = A("filter", filter=Q("bool", filter=others)) if others else None
+            terms = A("terms", field=field_name, size=50)
+            if agg is None:
+                search.aggs.bucket(name, terms)
+            else:
+                search.aggs.bucket(name, agg).bucket("values", terms)
+    if sort == "newest" or not query:
+        search = search.sort(
+            {"created_at": {"order": "desc", "missing": "_last"}}, {"slug": "asc"}
+        )
+    search = search.highlight(
+        *HIGHLIGHT_FIELDS[document],
+        fragment_size=160,
+        number_of_fragments=1,
+        pre_tags=["<mark>"],
+        post_tags=["</mark>"],
+        encoder="html",
+    )
+    search = search.source(excludes=["embedding", "folded", "stemmed", "suggest"])
+    search = search.extra(track_total_hits=True)[offset : offset + size]
     try:
         response = search.execute()
     except ES_ERRORS as exc:
         raise SearchUnavailable(str(exc)) from exc
+    hits = []
+    for h in response:
+        highlight = ""
+        if hasattr(h.meta, "highlight"):
+            for name in HIGHLIGHT_FIELDS[document]:
+                if name in h.meta.highlight:
+                    highlight = h.meta.highlight[name][0]
+                    break
+        hits.append(
+            Hit(
+                id=int(h.meta.id),
+                score=h.meta.score,
+                source=h.to_dict(),
+                highlight=highlight,
+            )
+        )
     return SearchPage(
         total=response.hits.total.value,
-        hits=[
-            Hit(id=int(h.meta.id), score=h.meta.score, source=h.to_dict())
-            for h in response
-        ],
+        hits=hits,
+        facets=_facets(document, response, filters) if facets else [],
     )
+
+
+def _facets(document, response, filters) -> list[Facet]:
+    from search.labels import FacetLabels
+
+    facet_label = FacetLabels()
+    out = []
+    for name in FACETS[document]:
+        agg = response.aggregations[name]
+        buckets = agg["values"].buckets if "values" in agg else agg.buckets
+        selected = set(filters.get(name, []))
+        values = []
+        for bucket in buckets:
+            raw = bucket.to_dict()
+            key = str(raw.get("key_as_string", raw["key"]))
+            values.append(
+                FacetValue(
+                    value=key,
+                    label=facet_label(name, key),
+                    count=bucket.doc_count,
+                    selected=key in selected,
+                )
+            )
+        # A selected value with no hits left stays visible so it can be unticked.
+        for value in selected - {v.value for v in values}:
+            values.append(FacetValue(value, facet_label(name, value), 0, True))
+        out.append(Facet(name=name, title=str(FACET_TITLES[name]), values=values))
+    return out
+
+
+def suggestions(*, prefix: str, size: int = 8) -> list[dict]:
+    """Autocomplete over member names, experiment titles and taxonomy terms."""
+    prefix = prefix.strip()[:60]
+    if not prefix:
+        return []
+    out, seen = [], set()
+    for document in ("member", "project"):
+        search = Search(using=get_client(), index=index_alias(document))
+        search = search.suggest(
+            "s",
+            fold(prefix) or prefix,
+            completion={"field": "suggest", "size": size, "skip_duplicates": True},
+        ).source(["name", "title", "url"])
+        try:
+            response = search.execute()
+        except ES_ERRORS as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        for option in response.suggest.s[0].options:
+            text = option.text
+            source = option._source.to_dict()
+            title = source.get("name") or source.get("title")
+            # A folded input matched: show the original spelling.
+            if title and fold(title)[:100] == text:
+                text = title
+            if text.lower() in seen:
+                continue
+            seen.add(text.lower())
+            entry = {"text": text, "type": document}
+            if title and fold(title) == fold(text):
+                entry["url"] = source.get("url")
+            out.append(entry)
+    return out[:size]

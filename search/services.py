@@ -22,7 +22,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import bulk, scan
 
 from search.client import SearchUnavailable, get_client, index_alias
-from search.documents import DOCUMENTS
+from search.documents import DOCUMENTS, documents_prepare
 from search.indices import alias_swap, index_ensure, index_new
 from search.models import OutboxEntry
 
@@ -140,6 +140,9 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             continue
         index_ensure(document=document, client=client)
         found = doc_class.indexable().in_bulk(wanted)
+        sources = dict(
+            zip(found, documents_prepare(doc_class, found.values()), strict=True)
+        )
         for object_id in wanted:
             key = (document, object_id)
             action = {
@@ -150,7 +153,7 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             }
             if object_id in found:
                 action["_op_type"] = "index"
-                action["_source"] = doc_class.from_instance(found[object_id]).to_dict()
+                action["_source"] = sources[object_id]
             else:
                 action["_op_type"] = "delete"
             operation[key] = action["_op_type"]
@@ -230,14 +233,18 @@ def index_rebuild(
     new_index = index_new(document=document, client=client, alias=False)
 
     def actions():
-        for obj in doc_class.indexable().order_by("pk").iterator(chunk_size=chunk_size):
-            yield {
-                "_index": new_index,
-                "_id": obj.pk,
-                "_source": doc_class.from_instance(obj).to_dict(),
-                "version": version,
-                "version_type": "external_gte",
-            }
+        objects = doc_class.indexable().order_by("pk")
+        for batch in _chunks(objects.iterator(chunk_size=chunk_size), chunk_size):
+            for obj, source in zip(
+                batch, documents_prepare(doc_class, batch), strict=True
+            ):
+                yield {
+                    "_index": new_index,
+                    "_id": obj.pk,
+                    "_source": source,
+                    "version": version,
+                    "version_type": "external_gte",
+                }
 
     # No refreshes while filling the index: one at the end makes it searchable.
     client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
@@ -269,6 +276,17 @@ def index_rebuild(
         indexed=indexed,
         removed_after_swap=len(stale),
     )
+
+
+def _chunks(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def index_refresh(*, client: Elasticsearch | None = None) -> None:

@@ -1,38 +1,97 @@
-"""Shared rendering of an index search page (members and experiments)."""
+"""Search pages for members and experiments, and autocomplete.
+
+The pages work without JavaScript (a GET form whose URL is shareable); with
+htmx they update the results in place and push the URL, so the back button
+returns to the previous search.
+"""
+
+import logging
 
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from search.client import SearchUnavailable
-from search.selectors import documents_search
+from search.selectors import FACETS, SORTS, documents_search, suggestions
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 # Elasticsearch's default result window.
 MAX_RESULT_WINDOW = 10_000
 
 
-def index_search_page(request, *, document: str, template: str):
-    query = request.GET.get("q", "").strip()
+def _is_partial(request) -> bool:
+    # A history restore after a cache miss needs the whole page.
+    return bool(
+        request.headers.get("HX-Request")
+        and not request.headers.get("HX-History-Restore-Request")
+    )
+
+
+def search_params(request, *, document: str) -> dict:
+    """The query, filters, sort and page of a search request, cleaned."""
     try:
-        number = min(
-            max(int(request.GET.get("page", "1")), 1), MAX_RESULT_WINDOW // PAGE_SIZE
-        )
+        number = int(request.GET.get("page", "1"))
     except ValueError:
         number = 1
-    context = {"query": query, "unavailable": False}
+    sort = request.GET.get("sort", "relevance")
+    return {
+        "query": request.GET.get("q", "").strip()[:200],
+        "filters": {
+            name: [v[:64] for v in request.GET.getlist(name)][:20]
+            for name in FACETS[document]
+            if request.GET.getlist(name)
+        },
+        "sort": sort if sort in SORTS else "relevance",
+        "page": min(max(number, 1), MAX_RESULT_WINDOW // PAGE_SIZE),
+    }
+
+
+def index_search_page(request, *, document: str, template: str, partial: str = ""):
+    partial = partial or f"{document}s/_search_body.html"
+    params = search_params(request, document=document)
+    context = {**params, "unavailable": False, "document": document}
     try:
         result = documents_search(
             document=document,
-            query=query,
-            offset=(number - 1) * PAGE_SIZE,
+            query=params["query"],
+            filters=params["filters"],
+            sort=params["sort"],
+            offset=(params["page"] - 1) * PAGE_SIZE,
             size=PAGE_SIZE,
         )
-    except SearchUnavailable:
+    except SearchUnavailable as exc:
+        logger.warning("Search unavailable: %s", exc)
         context["unavailable"] = True
-        return render(request, template, context)
-    # The paginator only numbers pages; the hits of this page come from the index.
-    paginator = Paginator(range(min(result.total, MAX_RESULT_WINDOW)), PAGE_SIZE)
-    context.update(
-        page_obj=paginator.get_page(number), results=result.hits, total=result.total
-    )
-    return render(request, template, context)
+    else:
+        # The paginator only numbers pages; the hits come from the index.
+        paginator = Paginator(range(min(result.total, MAX_RESULT_WINDOW)), PAGE_SIZE)
+        context.update(
+            page_obj=paginator.get_page(params["page"]),
+            results=result.hits,
+            total=result.total,
+            facets=result.facets,
+            active_filters=[
+                (facet, value)
+                for facet in result.facets
+                for value in facet.values
+                if value.selected
+            ],
+        )
+    response = render(request, partial if _is_partial(request) else template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+@require_GET
+def autocomplete(request):
+    """Names and taxonomy terms starting with `q`, as JSON or as <option>s."""
+    try:
+        items = suggestions(prefix=request.GET.get("q", ""))
+    except SearchUnavailable:
+        items = []
+    if request.GET.get("format") == "html":
+        return render(request, "search/suggestions.html", {"items": items})
+    return JsonResponse({"suggestions": items})

