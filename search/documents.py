@@ -17,12 +17,31 @@ from elasticsearch_dsl import (
     Keyword,
     MetaField,
     Text,
+    analyzer,
+    token_filter,
 )
 
 from members.models import Member, Offer, Seek, Visibility
 from projects.models import NeedStatus, Project, ProjectNeed, ProjectPartner
 from search import embeddings
 from search.text import fold, stem
+
+# Core-only analysis (no analysis-common): standard tokens, lower case, and the
+# French, Dutch and English stop words of the core `stop` filter.
+_STOP = {
+    lang: token_filter(f"hub_stop_{lang}", type="stop", stopwords=f"_{name}_")
+    for lang, name in (("fr", "french"), ("nl", "dutch"), ("en", "english"))
+}
+TEXT = analyzer(
+    "hub_text",
+    tokenizer="standard",
+    filter=["lowercase", *_STOP.values()],
+)
+WORDS = analyzer("hub_words", tokenizer="standard", filter=["lowercase"])
+
+
+def text_field(**kwargs):
+    return Text(analyzer=TEXT, **kwargs)
 
 
 def _public(member: Member, section: str) -> bool:
@@ -31,19 +50,19 @@ def _public(member: Member, section: str) -> bool:
 
 class MemberDocument(Document):
     slug = Keyword()
-    name = Text(fields={"raw": Keyword()})
+    name = text_field(fields={"raw": Keyword()})
     kind = Keyword()
     is_organisation = Boolean()
     legal_form = Keyword()
-    headline = Text()
-    description = Text()
+    headline = text_field()
+    description = text_field()
     sectors = Keyword()
-    sector_labels = Text()
+    sector_labels = text_field()
     disciplines = Keyword()
-    discipline_labels = Text()
-    skills = Text()
-    offers = Text()
-    seeks = Text()
+    discipline_labels = text_field()
+    skills = text_field()
+    offers = text_field()
+    seeks = text_field()
     seeks_kinds = Keyword()
     languages = Keyword()
     commune = Keyword()
@@ -52,13 +71,13 @@ class MemberDocument(Document):
     open_to_collaboration = Boolean()
     emes_verified = Boolean()
     regional_recognition = Boolean()
-    track_record = Text()
+    track_record = text_field()
     project_ids = Keyword()
     url = Keyword(index=False)
     created_at = Date()
     # Python-analysed copies of the searchable text (see search/text.py).
-    folded = Text(analyzer="standard")
-    stemmed = Text(analyzer="whitespace")
+    folded = text_field()
+    stemmed = Text(analyzer=WORDS)
     suggest = Completion(analyzer="simple", preserve_separators=False)
     embedding = DenseVector(dims=embeddings.DIMENSIONS, index=True, similarity="cosine")
 
@@ -139,28 +158,28 @@ class MemberDocument(Document):
 
 class ProjectDocument(Document):
     slug = Keyword()
-    title = Text(fields={"raw": Keyword()})
-    summary = Text()
-    description = Text()
-    keywords = Text(fields={"raw": Keyword()})
+    title = text_field(fields={"raw": Keyword()})
+    summary = text_field()
+    description = text_field()
+    keywords = text_field(fields={"raw": Keyword()})
     stage = Keyword()
     sectors = Keyword()
-    sector_labels = Text()
+    sector_labels = text_field()
     disciplines = Keyword()
-    discipline_labels = Text()
+    discipline_labels = text_field()
     sdgs = Integer()
     languages = Keyword()
     commune = Keyword()
     country = Keyword()
-    needs = Text()
+    needs = text_field()
     needs_kinds = Keyword()
-    partners = Text()
+    partners = text_field()
     partner_ids = Keyword()
     partner_slugs = Keyword()
     url = Keyword(index=False)
     created_at = Date()
-    folded = Text(analyzer="standard")
-    stemmed = Text(analyzer="whitespace")
+    folded = text_field()
+    stemmed = Text(analyzer=WORDS)
     suggest = Completion(analyzer="simple", preserve_separators=False)
     embedding = DenseVector(dims=embeddings.DIMENSIONS, index=True, similarity="cosine")
 

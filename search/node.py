@@ -284,6 +284,11 @@ class LocalNode:
 
     # lifecycle -------------------------------------------------------------
     def start(self, *, timeout: float = 180, log=print) -> NodeState:
+        """Start the node (or return it if it answers) and wait until it is up.
+
+        A node stopped with `keep_data=True` starts again on the same data
+        directory and port.
+        """
         state = self.running()
         if state and _get_json(f"{state.url}/_cluster/health", timeout=5):
             return state
@@ -292,34 +297,17 @@ class LocalNode:
         home = ensure_distribution(log=log)
         java_home = find_java_home()
         owner = _node_user()
-        workdir = Path(tempfile.mkdtemp(prefix=f"hub-es-{self.name}-"))
-        config = workdir / "config"
-        shutil.copytree(home / "config", config)
-        for sub in ("data", "logs", "tmp"):
-            (workdir / sub).mkdir()
-        port = free_port()
-        settings = {
-            "cluster.name": f"hub-{self.name}",
-            "node.name": f"hub-{self.name}",
-            "network.host": "127.0.0.1",
-            "http.port": port,
-            "transport.port": free_port(),
-            "discovery.type": "single-node",
-            "xpack.security.enabled": False,
-            "path.data": str(workdir / "data"),
-            "path.logs": str(workdir / "logs"),
-            "cluster.routing.allocation.disk.threshold_enabled": False,
-            "action.destructive_requires_name": False,
-        }
-        (config / "elasticsearch.yml").write_text(
-            "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
-        )
+        previous = self.state()
+        if previous and (Path(previous.workdir) / "config").is_dir():
+            workdir, port = Path(previous.workdir), previous.port
+        else:
+            workdir, port = self._prepare(home)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ES_JAVA_HOME": str(java_home),
-            "ES_PATH_CONF": str(config),
+            "ES_PATH_CONF": str(workdir / "config"),
             "ES_TMPDIR": str(workdir / "tmp"),
-            "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
+            "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP} -Djava.io.tmpdir={workdir / 'tmp'}",
             "LANG": "C.UTF-8",
         }
         if owner:
@@ -327,7 +315,7 @@ class LocalNode:
                 os.chown(path, *owner)
             env["HOME"] = str(workdir)
         workdir.chmod(0o755)
-        log_file = open(workdir / "console.log", "wb")  # noqa: SIM115 - kept by child
+        log_file = open(workdir / "console.log", "ab")  # noqa: SIM115 - kept by child
         process = subprocess.Popen(
             [str(home / "bin" / "elasticsearch")],
             cwd=workdir,
@@ -373,8 +361,38 @@ class LocalNode:
             f"Elasticsearch did not answer within {timeout:.0f}s. Log:\n{tail}"
         )
 
-    def stop(self, *, timeout: float = 60) -> bool:
-        """Stop the node this state file describes; True if one was running."""
+    def _prepare(self, home: Path) -> tuple[Path, int]:
+        """A fresh work directory with its own config, data and logs; its port."""
+        workdir = Path(tempfile.mkdtemp(prefix=f"hub-es-{self.name}-"))
+        config = workdir / "config"
+        shutil.copytree(home / "config", config)
+        for sub in ("data", "logs", "tmp"):
+            (workdir / sub).mkdir()
+        port = free_port()
+        settings = {
+            "cluster.name": f"hub-{self.name}",
+            "node.name": f"hub-{self.name}",
+            "network.host": "127.0.0.1",
+            "http.port": port,
+            "transport.port": free_port(),
+            "discovery.type": "single-node",
+            "xpack.security.enabled": False,
+            "path.data": str(workdir / "data"),
+            "path.logs": str(workdir / "logs"),
+            "cluster.routing.allocation.disk.threshold_enabled": False,
+            "action.destructive_requires_name": False,
+        }
+        (config / "elasticsearch.yml").write_text(
+            "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
+        )
+        return workdir, port
+
+    def stop(self, *, timeout: float = 60, keep_data: bool = False) -> bool:
+        """Stop the node this state file describes; True if one was running.
+
+        With `keep_data` the work directory and state stay, so `start` brings
+        the same node back (used to simulate an outage).
+        """
         state = self.state()
         if not state:
             return False
@@ -391,7 +409,8 @@ class LocalNode:
                     os.killpg(state.pid, signal.SIGKILL)
                 time.sleep(0.5)
                 _reap(state.pid)
-        self._cleanup(state)
+        if not keep_data:
+            self._cleanup(state)
         return was_running
 
     def _cleanup(self, state: NodeState) -> None:

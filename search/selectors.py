@@ -209,10 +209,9 @@ def documents_search(
     )
     search = search.source(excludes=["embedding", "folded", "stemmed", "suggest"])
     search = search.extra(track_total_hits=True)[offset : offset + size]
-    try:
-        response = search.execute()
-    except ES_ERRORS as exc:
-        raise SearchUnavailable(str(exc)) from exc
+    # No index yet (a new site) reads as no results, not as an outage.
+    search = search.params(ignore_unavailable=True)
+    response = _execute(search)
     hits = []
     for h in response:
         highlight = ""
@@ -236,13 +235,29 @@ def documents_search(
     )
 
 
+def _execute(search):
+    """Run a search, retrying once: an alias swap can drop the index that an
+    in-flight search was reading."""
+    for attempt in (1, 2):
+        try:
+            return search.execute()
+        except ES_ERRORS as exc:
+            status = getattr(exc, "status_code", None) or getattr(exc, "status", None)
+            if attempt == 1 and status in (404, 503):
+                continue
+            raise SearchUnavailable(str(exc)) from exc
+
+
 def _facets(document, response, filters) -> list[Facet]:
     from search.labels import FacetLabels
 
     facet_label = FacetLabels()
     out = []
+    aggregations = getattr(response, "aggregations", None)
     for name in FACETS[document]:
-        agg = response.aggregations[name]
+        if aggregations is None or name not in aggregations:
+            continue
+        agg = aggregations[name]
         buckets = agg["values"].buckets if "values" in agg else agg.buckets
         selected = set(filters.get(name, []))
         values = []
@@ -277,10 +292,9 @@ def suggestions(*, prefix: str, size: int = 8) -> list[dict]:
             fold(prefix) or prefix,
             completion={"field": "suggest", "size": size, "skip_duplicates": True},
         ).source(["name", "title", "url"])
-        try:
-            response = search.execute()
-        except ES_ERRORS as exc:
-            raise SearchUnavailable(str(exc)) from exc
+        response = _execute(search.params(ignore_unavailable=True))
+        if "suggest" not in response:
+            continue
         for option in response.suggest.s[0].options:
             text = option.text
             source = option._source.to_dict()
