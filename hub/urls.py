@@ -8,9 +8,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from hub import views as hub_views
 from search import views as search_views
+from search.api import api as search_api
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    path("api/v1/", search_api.urls),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("members.dashboard_urls")),
     path("documents/", include(wagtaildocs_urls)),
