@@ -3,7 +3,11 @@ from django.shortcuts import render
 
 from wagtail.models import Page, Site
 
+from search.client import SearchUnavailable
+from search.selectors import documents_search
+
 SEARCH_PER_PAGE = 10
+NETWORK_PREVIEW = 5
 # Longer queries are bots or pasted text; they only cost database time.
 SEARCH_MAX_QUERY_LENGTH = 200
 
@@ -16,21 +20,32 @@ def page_search(*, query: str, site: Site | None):
     return pages.search(query)
 
 
-def site_search(request):
-    """The site search page.
+def network_search(*, query: str, size: int = NETWORK_PREVIEW) -> dict:
+    """The first members and experiments matching `query`, from Elasticsearch."""
+    found = {"unavailable": False}
+    for document in ("member", "project"):
+        try:
+            found[f"{document}_results"] = documents_search(
+                document=document, query=query, size=size, facets=False
+            )
+        except SearchUnavailable:
+            found["unavailable"] = True
+            found[f"{document}_results"] = None
+    return found
 
-    The context keeps one entry per kind of result (`page_results` for now),
-    each a Django `Page` of results, so that members and experiments can join
-    the same page later.
+
+def site_search(request):
+    """The site search page: editorial pages, members and experiments.
+
+    Pages come from Wagtail's database search and are paginated here; members
+    and experiments show their best matches with a link to their own faceted
+    search.
     """
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
-    page_results = None
+    context = {"query": query, "page_results": None}
     if query:
         results = page_search(query=query, site=Site.find_for_request(request))
         paginator = Paginator(results, SEARCH_PER_PAGE)
-        page_results = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "hub/search.html",
-        {"query": query, "page_results": page_results},
-    )
+        context["page_results"] = paginator.get_page(request.GET.get("page"))
+        context.update(network_search(query=query))
+    return render(request, "hub/search.html", context)

@@ -256,3 +256,17 @@ def test_outage_then_sync_leaves_index_equal_to_database(settings, elasticsearch
             assert indexed[pk]["name"] == member.name
     finally:
         node.stop()
+
+
+def test_site_search_combines_pages_members_and_experiments(
+    client, search_index, settings
+):
+    """/search/ lists matching members and experiments beside editorial pages."""
+    settings.HUB_EMBEDDINGS = False
+    member = MemberFactory(name="Compost Collectif Forest", description="compostage")
+    project = ProjectFactory(title="Compostage de quartier", summary="bacs partagés")
+    index_refresh()
+    response = client.get("/search/", {"q": "compostage"})
+    assert response.status_code == 200
+    assert member.name in response.text and project.title in response.text
+    assert "/members/?q=compostage" in response.text
