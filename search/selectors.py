@@ -310,3 +310,52 @@ def suggestions(*, prefix: str, size: int = 8) -> list[dict]:
                 entry["url"] = source.get("url")
             out.append(entry)
     return out[:size]
+
+
+@dataclass
+class IndexHealth:
+    document: str
+    alias: str
+    indexed: int | None
+    published: int
+    concrete: list[str]
+
+    @property
+    def in_step(self) -> bool:
+        return self.indexed == self.published
+
+
+def index_health() -> dict:
+    """Documents per index against published rows, and the outbox backlog."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from search.documents import DOCUMENTS
+    from search.indices import indices_behind
+    from search.models import OutboxEntry
+
+    rows = []
+    error = ""
+    for document, doc_class in DOCUMENTS.items():
+        alias = index_alias(document)
+        published = doc_class.indexable().count()
+        indexed, concrete = None, []
+        try:
+            client = get_client()
+            concrete = indices_behind(document=document, client=client)
+            if concrete:
+                indexed = client.count(index=alias)["count"]
+        except (*ES_ERRORS, SearchUnavailable) as exc:
+            error = str(exc)
+        rows.append(IndexHealth(document, alias, indexed, published, concrete))
+    outbox = OutboxEntry.objects.aggregate(oldest=Min("created_at"))
+    oldest = outbox["oldest"]
+    return {
+        "indices": rows,
+        "error": error,
+        "outbox_length": OutboxEntry.objects.count(),
+        "outbox_failing": OutboxEntry.objects.filter(attempts__gt=0).count(),
+        "outbox_oldest_seconds": (
+            int((timezone.now() - oldest).total_seconds()) if oldest else None
+        ),
+    }

@@ -139,3 +139,22 @@ def test_only_public_sections_reach_the_index(search_index):
     assert "hidden-address" not in raw and "555 00 11" not in raw
     assert source["languages"] == ["fr", "nl"]
     assert source["offers"] == ["visible offer"]
+
+
+def test_admin_dashboard_shows_index_health(client, search_index, settings):
+    """The admin home compares documents per index with published rows."""
+    from django.contrib.auth import get_user_model
+
+    settings.HUB_SEARCH_DRAIN_ON_COMMIT = False
+    MemberFactory.create_batch(2)
+    admin = get_user_model().objects.create_superuser("root", "r@example.org", "x")
+    client.force_login(admin)
+    response = client.get("/admin/")
+    assert "Search index health" in response.text
+    assert "changes waiting in the search outbox" in response.text
+    from search.selectors import index_health
+
+    health = index_health()
+    assert health["outbox_length"] >= 2
+    members = next(row for row in health["indices"] if row.document == "member")
+    assert members.published == 2 and not members.in_step
