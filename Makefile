@@ -56,3 +56,7 @@ format: install ## Format the code
 .PHONY: es-stop
 es-stop: ## Stop the local development Elasticsearch node
 	$(MANAGE) elasticsearch stop
+
+.PHONY: bench-search
+bench-search: install ## Search quality on the demo network (Recall@5, MRR per language)
+	$(PY) bench/search_quality.py
