@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", search_api.urls),
     path("accounts/", include("allauth.urls")),
+    path("contacts/", include("members.contact_urls")),
     path("dashboard/", include("members.dashboard_urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),

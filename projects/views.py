@@ -1,6 +1,15 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from projects.models import Project
+from members.models import Member
+from projects import services
+from projects.forms import PartnerAddForm, ProjectForm, ProjectNeedFormSet
+from projects.models import NeedStatus, Project, ProjectPartner, ProjectStatus
 from search.views import index_search_page
 
 
@@ -11,12 +20,245 @@ def project_list(request):
 
 
 def project_detail(request, slug):
-    project = get_object_or_404(Project.objects.published(), slug=slug)
-    partnerships = project.partnerships.filter(
-        member__status="published"
-    ).select_related("member")
+    """The public page; drafts, submitted and archived projects are shown, as a
+    preview, only to their managers and to editors (404 for everyone else)."""
+    project = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
+    if not services.project_visible_to(project=project, user=request.user):
+        raise Http404
+    can_manage = services.project_managed_by(project=project, user=request.user)
+    is_editor = services.user_is_editor(user=request.user)
     return render(
         request,
         "projects/project_detail.html",
-        {"project": project, "partnerships": partnerships},
+        {
+            "project": project,
+            "partnerships": services.project_public_partnerships(project=project),
+            "needs": project.needs.filter(status=NeedStatus.OPEN),
+            "is_preview": not project.is_public,
+            "can_manage": can_manage,
+            "can_moderate": is_editor,
+            "can_publish_directly": services.project_can_publish_directly(
+                project=project, user=request.user
+            ),
+            "statuses": ProjectStatus,
+        },
     )
+
+
+def _managed_project(request, slug) -> Project:
+    """The project for a change view; 404 unless `request.user` manages it."""
+    project = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
+    if not services.project_managed_by(project=project, user=request.user):
+        raise Http404
+    return project
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+@login_required
+def project_create(request):
+    managed = Member.objects.managed_by(request.user)
+    if not managed.exists():
+        return render(request, "projects/project_form.html", {"no_member": True})
+    form = ProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        project = services.project_create(user=request.user, **form.service_kwargs())
+        messages.success(
+            request,
+            _("Draft saved. Submit it for review or publish it when it is ready."),
+        )
+        return redirect(project)
+    if managed.count() == 1 and not form.is_bound:
+        form.initial["owner"] = managed.get().pk
+    return render(request, "projects/project_form.html", {"form": form})
+
+
+@login_required
+def project_edit(request, slug):
+    project = _managed_project(request, slug)
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.project_update(
+            project=project, user=request.user, **form.service_kwargs()
+        )
+        messages.success(request, _("Your changes are saved."))
+        return redirect(project)
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": project}
+    )
+
+
+@login_required
+def project_needs(request, slug):
+    project = _managed_project(request, slug)
+    formset = ProjectNeedFormSet(request.POST or None, instance=project)
+    if request.method == "POST" and formset.is_valid():
+        services.project_needs_update(
+            project=project, user=request.user, formset=formset
+        )
+        messages.success(request, _("The partners sought are saved."))
+        return redirect("projects:needs", slug=project.slug)
+    return render(
+        request, "projects/project_needs.html", {"project": project, "formset": formset}
+    )
+
+
+def _transition(request, slug, action, success_message):
+    project = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
+    if not services.project_visible_to(project=project, user=request.user):
+        raise Http404
+    try:
+        action(project=project, user=request.user)
+    except services.ProjectTransitionError as error:
+        messages.error(request, str(error))
+    except PermissionDenied as error:
+        # Published projects are visible to all: say no rather than hide them.
+        if not project.is_public:
+            raise Http404 from error
+        raise
+    else:
+        messages.success(request, success_message)
+    return redirect(project)
+
+
+@login_required
+@require_POST
+def project_submit(request, slug):
+    return _transition(
+        request,
+        slug,
+        services.project_submit,
+        _("Submitted: an editor will review the experiment."),
+    )
+
+
+@login_required
+@require_POST
+def project_publish(request, slug):
+    return _transition(
+        request, slug, services.project_publish, _("The experiment is published.")
+    )
+
+
+@login_required
+@require_POST
+def project_archive(request, slug):
+    return _transition(
+        request, slug, services.project_archive, _("The experiment is archived.")
+    )
+
+
+@login_required
+@require_POST
+def project_reopen(request, slug):
+    return _transition(
+        request,
+        slug,
+        services.project_reopen,
+        _("The experiment is a draft again."),
+    )
+
+
+@login_required
+def project_partners(request, slug):
+    project = _managed_project(request, slug)
+    form = PartnerAddForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.partner_add(
+                project=project,
+                user=request.user,
+                member=form.cleaned_data["member"],
+                role=form.cleaned_data["role"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            form.add_error("member", error)
+        else:
+            if partnership.confirmed:
+                text = _("%(member)s is now a partner.")
+            else:
+                text = _(
+                    "%(member)s has been asked to confirm; it appears on the page "
+                    "once its managers accept."
+                )
+            messages.success(request, text % {"member": partnership.member.name})
+            return redirect("projects:partners", slug=project.slug)
+    partnerships = project.partnerships.select_related("member").order_by(
+        "role", "member__name"
+    )
+    return render(
+        request,
+        "projects/project_partners.html",
+        {"project": project, "partnerships": partnerships, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def partner_remove(request, slug, pk):
+    project = _managed_project(request, slug)
+    partnership = get_object_or_404(ProjectPartner, pk=pk, project=project)
+    try:
+        services.partner_remove(partnership=partnership, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("%(member)s is no longer a partner.")
+            % {"member": partnership.member.name},
+        )
+    return redirect("projects:partners", slug=project.slug)
+
+
+def _answerable_partnership(request, pk) -> ProjectPartner:
+    partnership = get_object_or_404(
+        ProjectPartner.objects.select_related("project", "member"), pk=pk
+    )
+    if not services.partnership_answerable_by(
+        partnership=partnership, user=request.user
+    ):
+        raise Http404
+    return partnership
+
+
+@login_required
+def partnership_confirm(request, pk):
+    """GET shows the proposal (the e-mail links here); POST confirms it."""
+    partnership = _answerable_partnership(request, pk)
+    if request.method == "POST":
+        try:
+            services.partnership_confirm(partnership=partnership, user=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("%(member)s is now listed as a partner of %(project)s.")
+                % {
+                    "member": partnership.member.name,
+                    "project": partnership.project.title,
+                },
+            )
+        return redirect("dashboard:home")
+    return render(
+        request, "projects/partnership_confirm.html", {"partnership": partnership}
+    )
+
+
+@login_required
+@require_POST
+def partnership_decline(request, pk):
+    partnership = _answerable_partnership(request, pk)
+    try:
+        services.partnership_decline(partnership=partnership, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The partnership proposal is declined."))
+    return redirect("dashboard:home")
