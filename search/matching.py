@@ -159,7 +159,7 @@ def _text_query(project: DraftProject):
         ),
         Q("match", stemmed={"query": stem(text)[:3000], "_name": "stemmed"}),
     ]
-    for kind, need in project.needs:
+    for _kind, need in project.needs:
         clauses.append(
             Q("match", offers={"query": need, "_name": f"need:{need}"[:200]})
         )
@@ -285,10 +285,7 @@ def members_for_project(
                 paths.setdefault(other, []).append((partner, shared))
         top_graph = [pk for pk, _ in strength.most_common(CANDIDATES)]
         missing = [pk for pk in top_graph if pk not in candidates]
-        if missing:
-            sources = _sources(missing, kind=kind)
-        else:
-            sources = {}
+        sources = _sources(missing, kind=kind) if missing else {}
         for pk in top_graph:
             if pk not in candidates and pk not in sources:
                 continue  # another kind, or not public
@@ -316,7 +313,6 @@ def _sources(ids, *, kind) -> dict[int, dict]:
 
 def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
     team_sectors = set(project.sectors)
-    team_disciplines = set(project.disciplines)
     team_languages = Counter(project.languages)
     team_places = Counter()
     team_kinds = Counter()
