@@ -60,3 +60,7 @@ es-stop: ## Stop the local development Elasticsearch node
 .PHONY: bench-search
 bench-search: install ## Search quality on the demo network (Recall@5, MRR per language)
 	$(PY) bench/search_quality.py
+
+.PHONY: bench-match
+bench-match: install ## Matchmaking on CORDIS cross-sector collaborations: table, ablation, latency
+	$(PY) bench/matchmaking.py
