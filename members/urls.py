@@ -6,5 +6,19 @@ app_name = "members"
 
 urlpatterns = [
     path("", views.member_list, name="list"),
+    path("new/", views.member_create, name="create"),
     path("<slug:slug>/", views.member_detail, name="detail"),
+    path("<slug:slug>/edit/", views.member_edit, name="edit"),
+    path("<slug:slug>/managers/", views.member_managers, name="managers"),
+    path(
+        "<slug:slug>/managers/<int:pk>/remove/",
+        views.member_manager_remove,
+        name="manager_remove",
+    ),
+    path("<slug:slug>/affiliations/", views.member_affiliations, name="affiliations"),
+    path(
+        "<slug:slug>/affiliations/<int:pk>/remove/",
+        views.member_affiliation_remove,
+        name="affiliation_remove",
+    ),
 ]

@@ -1,0 +1,268 @@
+"""Forms for member self-service: profile, offers and seeks, managers,
+affiliations and account deletion."""
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from hub.taxonomy import Discipline, Sector
+from members.models import (
+    VISIBILITY_SECTIONS,
+    ManagerRole,
+    Member,
+    Offer,
+    Seek,
+    Visibility,
+)
+from search.labels import LANGUAGE_NAMES
+
+
+def parse_skills(value: str) -> list[str]:
+    """Split comma-separated skills: trimmed, no empties, no case-insensitive
+    repeats, in the order given."""
+    skills, seen = [], set()
+    for part in (value or "").split(","):
+        skill = " ".join(part.split())
+        if skill and skill.casefold() not in seen:
+            seen.add(skill.casefold())
+            skills.append(skill)
+    return skills
+
+
+class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Taxonomy terms as checkboxes, labelled in the active language."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.label()
+
+
+def visibility_field_name(section: str) -> str:
+    return f"visibility_{section}"
+
+
+class MemberForm(forms.ModelForm):
+    """Every field a member edits itself. Status and EMES verification are set
+    by editors in the admin and are deliberately absent."""
+
+    sectors = TermMultipleChoiceField(
+        label=_("Sectors"), queryset=Sector.objects.all(), required=False
+    )
+    disciplines = TermMultipleChoiceField(
+        label=_("Disciplines"), queryset=Discipline.objects.all(), required=False
+    )
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        help_text=_("Separate skills with commas, e.g. co-design, carpentry, GIS."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Working languages"),
+        required=False,
+        choices=list(LANGUAGE_NAMES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = forms.CharField(
+        label=_("Country"),
+        required=False,
+        max_length=2,
+        help_text=_("Two-letter code, e.g. BE. Fill in only outside Brussels."),
+    )
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=500, assume_scheme="https"
+    )
+    email = forms.EmailField(
+        label=_("Contact e-mail (private)"),
+        required=False,
+        help_text=_(
+            "Never shown publicly; shared only when you accept a contact request."
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Contact phone (private)"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "Never shown publicly; shared only when you accept a contact request."
+        ),
+    )
+    emes_wage_ratio = forms.DecimalField(
+        label=_("Highest-to-lowest wage ratio"),
+        required=False,
+        min_value=1,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={
+            "min_value": _(
+                "A ratio is at least 1: the highest wage cannot be lower than "
+                "the lowest."
+            )
+        },
+        help_text=_(
+            "The highest gross wage divided by the lowest one, e.g. 2.5. "
+            "It is at least 1. The EMES criterion is met at 4 or less "
+            "(a gap of at most 1 to 4)."
+        ),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "kind",
+            "is_organisation",
+            "name",
+            "headline",
+            "description",
+            "legal_form",
+            "sectors",
+            "disciplines",
+            "skills",
+            "languages",
+            "commune",
+            "city",
+            "postcode",
+            "country",
+            "website",
+            "email",
+            "phone",
+            "open_to_collaboration",
+            "emes_social_aim",
+            "emes_limited_profit",
+            "emes_wage_ratio",
+            "emes_economic_viability",
+            "emes_democratic_governance",
+            "regional_recognition",
+            "recognition_date",
+            "recognition_number",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "recognition_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "is_organisation": _("Leave unticked for a personal profile."),
+            "commune": _("For members based in the Brussels-Capital Region."),
+            "recognition_date": _("Required when you are recognised."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        member = self.instance
+        self.fields["kind"].label = _("Kind of member")
+        if member.pk:
+            self.initial["skills"] = ", ".join(member.skills or [])
+        for section, label in VISIBILITY_SECTIONS.items():
+            self.fields[visibility_field_name(section)] = forms.ChoiceField(
+                label=label,
+                choices=Visibility.choices,
+                initial=member.visibility_of(section),
+            )
+
+    @property
+    def visibility_fields(self):
+        return [self[visibility_field_name(section)] for section in VISIBILITY_SECTIONS]
+
+    def clean_skills(self):
+        return parse_skills(self.cleaned_data["skills"])
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
+
+    def clean(self):
+        # Member.clean() requires the date when recognised.
+        cleaned = super().clean()
+        if "regional_recognition" in cleaned and not cleaned["regional_recognition"]:
+            cleaned["recognition_date"] = None
+            cleaned["recognition_number"] = ""
+        return cleaned
+
+    def visibility(self) -> dict[str, str]:
+        return {
+            section: self.cleaned_data[visibility_field_name(section)]
+            for section in VISIBILITY_SECTIONS
+        }
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The instance is validated before the sections are copied in; apply
+        # them here so `form.instance` is complete once the form is valid.
+        if not self.errors:
+            self.instance.visibility = self.visibility()
+
+
+class OfferForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = ["text", "expires_on"]
+        labels = {"text": _("What you offer"), "expires_on": _("Until (optional)")}
+        widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class SeekForm(forms.ModelForm):
+    class Meta:
+        model = Seek
+        fields = ["text", "kind", "expires_on"]
+        labels = {
+            "text": _("What you seek"),
+            "kind": _("Kind of partner (optional)"),
+            "expires_on": _("Until (optional)"),
+        }
+        widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
+
+
+OfferFormSet = inlineformset_factory(
+    Member, Offer, form=OfferForm, fk_name="member", extra=2, can_delete=True
+)
+SeekFormSet = inlineformset_factory(
+    Member, Seek, form=SeekForm, fk_name="member", extra=2, can_delete=True
+)
+
+
+class ManagerAddForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of their account"),
+        help_text=_("The person must already have an account on this site."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=ManagerRole.choices,
+        initial=ManagerRole.EDITOR,
+        help_text=_(
+            "Owners can also add and remove managers; editors only edit the profile."
+        ),
+    )
+
+
+class AffiliationForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Member.objects.none()
+    )
+    title = forms.CharField(
+        label=_("Title or role (optional)"), required=False, max_length=120
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class AccountDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good."), required=True
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

@@ -1,0 +1,321 @@
+"""Member profiles edited by their managers.
+
+Who may change what:
+
+- a profile's managers (owners and editors) edit it, its offers and seeks and
+  its affiliations; editors of the site (staff or superusers) may do so too, as
+  they can in the Wagtail admin;
+- only owners (and site editors) add or remove managers; an owner cannot be
+  removed here, so a profile never loses its last owner by accident;
+- status and EMES verification are never set here: new profiles wait in
+  `pending` until an editor publishes them in the admin.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import (
+    Affiliation,
+    ManagerRole,
+    Member,
+    MemberManager,
+    MemberStatus,
+    Offer,
+    Seek,
+)
+
+logger = logging.getLogger(__name__)
+
+DASHBOARD_EXPIRY_DAYS = 30
+REMINDER_DAYS = 14
+
+
+# Selectors -----------------------------------------------------------------
+
+
+def user_is_editor(*, user) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def member_manageable_by(*, member: Member, user) -> bool:
+    """Whether `user` may edit `member` (a manager or a site editor)."""
+    if not user.is_authenticated:
+        return False
+    return user_is_editor(user=user) or member.managers.filter(user=user).exists()
+
+
+def member_owned_by(*, member: Member, user) -> bool:
+    """Whether `user` may add and remove managers of `member`."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user_is_editor(user=user)
+        or member.managers.filter(user=user, role=ManagerRole.OWNER).exists()
+    )
+
+
+def members_for_change(*, user) -> QuerySet[Member]:
+    """The members `user` may open in a change view."""
+    if user_is_editor(user=user):
+        return Member.objects.all()
+    return Member.objects.managed_by(user)
+
+
+@dataclass
+class ExpiringItems:
+    offers: list[Offer] = field(default_factory=list)
+    seeks: list[Seek] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.offers or self.seeks)
+
+
+def expiring_items_for(
+    *, members, within_days: int = DASHBOARD_EXPIRY_DAYS, today: date | None = None
+) -> ExpiringItems:
+    """Offers and seeks of `members` that expire within `within_days` or have
+    expired, soonest first."""
+    limit = (today or timezone.localdate()) + timedelta(days=within_days)
+    items = ExpiringItems()
+    for model, attr in ((Offer, "offers"), (Seek, "seeks")):
+        queryset = (
+            model.objects.filter(member__in=members, expires_on__lte=limit)
+            .select_related("member")
+            .order_by("expires_on", "pk")
+        )
+        setattr(items, attr, list(queryset))
+    return items
+
+
+# Creation and editing ------------------------------------------------------
+
+
+def _check_can_manage(*, member: Member, user) -> None:
+    if not member_manageable_by(member=member, user=user):
+        raise PermissionDenied(_("You do not manage this member."))
+
+
+def _check_can_own(*, member: Member, user) -> None:
+    if not member_owned_by(member=member, user=user):
+        raise PermissionDenied(_("Only an owner of this profile can do this."))
+
+
+def _save_items(formset, *, member: Member) -> None:
+    """Save an offers or seeks formset; a changed expiry date re-arms the
+    reminder."""
+    formset.instance = member
+    items = formset.save(commit=False)
+    for item in items:
+        if item.pk and "expires_on" in _changed_fields(formset, item):
+            item.reminded_at = None
+        item.member = member
+        item.save()
+    for item in formset.deleted_objects:
+        item.delete()
+
+
+def _changed_fields(formset, item) -> list[str]:
+    for form in formset.forms:
+        if form.instance is item:
+            return form.changed_data
+    return []
+
+
+def member_create(*, user, form, offers=None, seeks=None) -> Member:
+    """A new profile from a valid `MemberForm`, with `user` as its owner.
+
+    It starts as pending: editors publish it in the admin after review.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to create a profile."))
+    with transaction.atomic():
+        member = form.save(commit=False)
+        member.status = MemberStatus.PENDING
+        member.emes_verified = False
+        member.save()
+        form.save_m2m()
+        MemberManager.objects.create(member=member, user=user, role=ManagerRole.OWNER)
+        for formset in (offers, seeks):
+            if formset is not None:
+                _save_items(formset, member=member)
+    return member
+
+
+def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Member:
+    """Save a valid `MemberForm` (and formsets) for `member`.
+
+    Status and EMES verification are kept as they are.
+    """
+    _check_can_manage(member=member, user=user)
+    with transaction.atomic():
+        status, verified = (
+            Member.objects.filter(pk=member.pk)
+            .values_list("status", "emes_verified")
+            .get()
+        )
+        updated = form.save(commit=False)
+        updated.status = status
+        updated.emes_verified = verified
+        updated.save()
+        form.save_m2m()
+        for formset in (offers, seeks):
+            if formset is not None:
+                _save_items(formset, member=updated)
+    return updated
+
+
+def member_manager_add(
+    *, member: Member, user, email: str, role: str = ManagerRole.EDITOR
+) -> MemberManager:
+    """An owner gives the account registered with `email` access to `member`."""
+    _check_can_own(member=member, user=user)
+    from allauth.account.models import EmailAddress
+
+    email = email.strip()
+    User = get_user_model()
+    address = (
+        EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+    )
+    account = (
+        address.user
+        if address
+        else User.objects.filter(email__iexact=email, is_active=True).first()
+    )
+    if account is None or not account.is_active:
+        raise ValidationError(
+            {"email": _("No account uses this e-mail address. Ask them to sign up.")}
+        )
+    if member.managers.filter(user=account).exists():
+        raise ValidationError({"email": _("This person already manages the profile.")})
+    if role not in ManagerRole.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    return MemberManager.objects.create(member=member, user=account, role=role)
+
+
+def member_manager_remove(*, manager: MemberManager, user) -> None:
+    """An owner removes an editor. Owners stay: they leave by deleting their
+    account, or an editor changes their role in the admin."""
+    _check_can_own(member=manager.member, user=user)
+    if manager.role == ManagerRole.OWNER:
+        raise ValidationError(_("Owners cannot be removed here."))
+    manager.delete()
+
+
+def affiliation_organisations(*, person: Member, user) -> QuerySet[Member]:
+    """Organisations `user` manages that `person` may be affiliated to."""
+    return (
+        Member.objects.managed_by(user)
+        .filter(is_organisation=True)
+        .exclude(pk=person.pk)
+        .exclude(affiliated_people__person=person)
+        .order_by("name")
+    )
+
+
+def affiliation_create(
+    *, person: Member, organisation: Member, user, title: str = ""
+) -> Affiliation:
+    """Affiliate a person profile `user` manages to an organisation `user`
+    manages."""
+    _check_can_manage(member=person, user=user)
+    if person.is_organisation:
+        raise ValidationError(_("Only a personal profile can be affiliated."))
+    if not organisation.is_organisation:
+        raise ValidationError({"organisation": _("Choose an organisation.")})
+    if not organisation.managers.filter(user=user).exists():
+        raise PermissionDenied(_("You do not manage this organisation."))
+    if Affiliation.objects.filter(person=person, organisation=organisation).exists():
+        raise ValidationError({"organisation": _("This affiliation already exists.")})
+    return Affiliation.objects.create(
+        person=person, organisation=organisation, title=title.strip()
+    )
+
+
+def affiliation_delete(*, affiliation: Affiliation, user) -> None:
+    """A manager of either side ends an affiliation."""
+    if not (
+        member_manageable_by(member=affiliation.person, user=user)
+        or member_manageable_by(member=affiliation.organisation, user=user)
+    ):
+        raise PermissionDenied(_("You do not manage this affiliation."))
+    affiliation.delete()
+
+
+# Expiry reminders ----------------------------------------------------------
+
+
+def _manager_emails(member: Member) -> list[str]:
+    return list(
+        member.managers.filter(user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def expiring_items_remind(
+    *, within_days: int = REMINDER_DAYS, today: date | None = None
+) -> int:
+    """E-mail the managers of each member whose offers or seeks expire within
+    `within_days` (or have expired) and were not reminded yet; then mark them
+    reminded. Running it again sends nothing new. Returns the e-mails sent."""
+    today = today or timezone.localdate()
+    limit = today + timedelta(days=within_days)
+    due = Q(expires_on__lte=limit, reminded_at__isnull=True)
+    members = Member.objects.filter(
+        Q(offers__in=Offer.objects.filter(due)) | Q(seeks__in=Seek.objects.filter(due))
+    ).distinct()
+    base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
+    sent = 0
+    for member in members:
+        with transaction.atomic():
+            offers = list(Offer.objects.select_for_update().filter(due, member=member))
+            seeks = list(Seek.objects.select_for_update().filter(due, member=member))
+            if not offers and not seeks:
+                continue
+            recipients = _manager_emails(member)
+            if recipients:
+                body = render_to_string(
+                    "members/email/expiring_items.txt",
+                    {
+                        "member": member,
+                        "offers": offers,
+                        "seeks": seeks,
+                        "today": today,
+                        "edit_url": urljoin(
+                            base_url,
+                            reverse("members:edit", kwargs={"slug": member.slug}),
+                        ),
+                    },
+                )
+                subject = _("Offers or needs of %(name)s are about to expire") % {
+                    "name": member.name
+                }
+                messages = [
+                    EmailMessage(subject=f"{prefix}{subject}", body=body, to=[to])
+                    for to in recipients
+                ]
+                try:
+                    get_connection().send_messages(messages)
+                except OSError:
+                    # Leave reminded_at empty so the next run tries again.
+                    logger.exception("Could not send expiry reminders for %s", member)
+                    continue
+                sent += len(messages)
+            now = timezone.now()
+            Offer.objects.filter(pk__in=[o.pk for o in offers]).update(reminded_at=now)
+            Seek.objects.filter(pk__in=[s.pk for s in seeks]).update(reminded_at=now)
+    return sent
