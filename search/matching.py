@@ -231,15 +231,7 @@ def members_for_project(
                     must_not=must_not,
                 )
             )
-            .source(SOURCE_FIELDS)
-            .highlight(
-                "track_record",
-                "offers",
-                fragment_size=80,
-                number_of_fragments=1,
-                pre_tags=[""],
-                post_tags=[""],
-            )[:CANDIDATES]
+            .source(SOURCE_FIELDS)[:CANDIDATES]
         )
         response = _search(search)
         top = max((h.meta.score for h in response), default=1.0) or 1.0
@@ -248,10 +240,6 @@ def members_for_project(
             c.text = hit.meta.score / top
             c.matched = set(getattr(hit.meta, "matched_queries", []) or [])
             c.source = hit.to_dict()
-            if hasattr(hit.meta, "highlight"):
-                c.highlight = {
-                    k: list(v) for k, v in hit.meta.highlight.to_dict().items()
-                }
 
     if "semantic" in signals and embeddings.enabled():
         knn = {
@@ -329,10 +317,9 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
     if project.country:
         team_places[("country", project.country)] += len(team) + 1
     max_graph = max((c.graph for c in candidates.values()), default=0) or 1
-    matches = []
+    matches, contexts = [], {}
     for c in candidates.values():
         s = c.source
-        reasons: list[Reason] = []
         features = dict.fromkeys(WEIGHTS, 0.0)
         features["text"] = c.text
         features["semantic"] = c.semantic
@@ -360,12 +347,43 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         score = sum(WEIGHTS[k] * features[k] for k in WEIGHTS if _uses(k, signals))
         if score <= 0:
             continue
-        reasons = _reasons(
-            c, s, features, sectors, needs_met, place, language, lacking, kind, graph
-        )
-        matches.append(Match(c.member_id, round(score, 4), reasons, s, features))
+        context = (c, s, features, sectors, needs_met, place, language, lacking)
+        matches.append(Match(c.member_id, round(score, 4), [], s, features))
+        contexts[c.member_id] = context
     matches.sort(key=lambda m: (-m.score, m.member_id))
-    return matches[:size]
+    matches = matches[:size]
+    # Highlighting is costly: only the suggestions shown get it.
+    highlights = _highlights(project, [m.member_id for m in matches])
+    for match in matches:
+        c, *rest = contexts[match.member_id]
+        c.highlight = highlights.get(match.member_id, {})
+        match.reasons = _reasons(c, *rest, kind, graph)
+    return matches
+
+
+def _highlights(project, ids) -> dict[int, dict]:
+    if not ids:
+        return {}
+    search = (
+        Search(using=get_client(), index=index_alias("member"))
+        .query(Q("bool", must=[_text_query(project)], filter=[Q("ids", values=ids)]))
+        .source(False)
+        .highlight(
+            "track_record",
+            "offers",
+            fragment_size=80,
+            number_of_fragments=1,
+            pre_tags=[""],
+            post_tags=[""],
+        )[: len(ids)]
+    )
+    out = {}
+    for hit in _search(search):
+        if hasattr(hit.meta, "highlight"):
+            out[int(hit.meta.id)] = {
+                k: list(v) for k, v in hit.meta.highlight.to_dict().items()
+            }
+    return out
 
 
 def _uses(feature: str, signals) -> bool:
