@@ -26,3 +26,32 @@ def member_visible_sections(*, member: Member, user) -> set[str]:
         for section in VISIBILITY_SECTIONS
         if member.section_visible(section, to_member=to_member)
     }
+
+
+def network_figures() -> dict:
+    """Counts for the editors' dashboard panel."""
+    from django.db.models import Count
+
+    from members.models import ContactRequest, ContactStatus, MemberKind
+    from projects.models import Project, ProjectStatus, Stage
+
+    kinds = dict(Member.objects.published().values_list("kind").annotate(n=Count("id")))
+    stages = dict(
+        Project.objects.published().values_list("stage").annotate(n=Count("id"))
+    )
+    return {
+        "members_by_kind": [
+            (label, kinds.get(value, 0)) for value, label in MemberKind.choices
+        ],
+        "projects_by_stage": [
+            (label, stages.get(value, 0)) for value, label in Stage.choices
+        ],
+        "members_pending": Member.objects.filter(status=MemberStatus.PENDING).count(),
+        "projects_submitted": Project.objects.filter(
+            status=ProjectStatus.SUBMITTED
+        ).count(),
+        "contacts_accepted": ContactRequest.objects.filter(
+            status=ContactStatus.ACCEPTED
+        ).count(),
+        "contacts_total": ContactRequest.objects.count(),
+    }

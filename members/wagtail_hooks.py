@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -8,10 +9,12 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from members.models import ContactRequest, Member
+from members.selectors import network_figures
 
 
 class MemberViewSet(SnippetViewSet):
@@ -104,3 +107,19 @@ class ContactRequestViewSet(SnippetViewSet):
 
 register_snippet(MemberViewSet)
 register_snippet(ContactRequestViewSet)
+
+
+class NetworkFiguresPanel(Component):
+    """Dashboard panel: the network at a glance, and what waits for review."""
+
+    name = "network_figures"
+    order = 140
+    template_name = "members/admin/network_figures_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        return network_figures()
+
+
+@hooks.register("construct_homepage_panels")
+def add_network_figures_panel(request, panels):
+    panels.append(NetworkFiguresPanel())

@@ -12,8 +12,8 @@ class ProjectViewSet(SnippetViewSet):
     menu_label = _("Experiments")
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["title", "status", "updated_at"]
-    list_filter = ["status"]
+    list_display = ["title", "stage", "status", "owner", "updated_at"]
+    list_filter = ["status", "stage"]
     search_fields = ["title", "summary"]
     search_backend_name = None
 

@@ -36,3 +36,30 @@ def test_anonymous_and_plain_members_cannot_reach_the_admin(client):
     user = get_user_model().objects.create_user(username="m", password="x")
     client.force_login(user)
     assert client.get("/admin/snippets/members/member/").status_code == 302
+
+
+def test_network_figures_panel_counts(editor):
+    """The dashboard panel counts members per kind, reviews and contacts."""
+    from members.models import ContactRequest, ContactStatus, MemberKind
+    from members.wagtail_hooks import NetworkFiguresPanel
+
+    MemberFactory(kind=MemberKind.RESEARCHER)
+    MemberFactory(kind=MemberKind.RESEARCHER)
+    a = MemberFactory(status=MemberStatus.PENDING)
+    b = MemberFactory()
+    ContactRequest.objects.create(
+        sender=a, receiver=b, message="hello there", status=ContactStatus.ACCEPTED
+    )
+    html = NetworkFiguresPanel().render_html({})
+    assert "1 profile waits for review" in html
+    assert "1 of 1 contact requests accepted" in html
+    figures = dict(NetworkFiguresPanel().get_context_data()["members_by_kind"])
+    assert figures[MemberKind.RESEARCHER.label] == 2
+
+
+def test_admin_home_shows_network_and_index_panels(client, editor):
+    """Both dashboard panels render on the admin home, even with search down."""
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "The network" in response.text
+    assert "Search index health" in response.text
