@@ -499,8 +499,10 @@ def network_import(
     progress("validating")
     members, projects = _validate_all(members_path, projects_path)
     report = ImportReport()
-    sector_ids = dict(Sector.objects.values_list("slug", "id"))
-    discipline_ids = dict(Discipline.objects.values_list("slug", "id"))
+    terms = {
+        "sector": dict(Sector.objects.values_list("slug", "id")),
+        "discipline": dict(Discipline.objects.values_list("slug", "id")),
+    }
     from search.services import outbox_enqueue
 
     with transaction.atomic():
@@ -508,24 +510,7 @@ def network_import(
             progress(f"writing {len(members)} members")
             by_external, changed = _upsert(Member, members, "name", "members", report)
             pk = {ext: by_external[ext].pk for ext in members}
-            changed |= _sync_m2m(
-                Member.sectors.through,
-                "member_id",
-                "sector_id",
-                {
-                    pk[e]: {sector_ids[s] for s in r["_sectors"]}
-                    for e, r in members.items()
-                },
-            )
-            changed |= _sync_m2m(
-                Member.disciplines.through,
-                "member_id",
-                "discipline_id",
-                {
-                    pk[e]: {discipline_ids[s] for s in r["_disciplines"]}
-                    for e, r in members.items()
-                },
-            )
+            changed |= _sync_taxonomies(Member, "member_id", members, pk, terms)
             changed |= _sync_children(
                 Offer,
                 "member_id",
@@ -546,24 +531,7 @@ def network_import(
                 Project, projects, "title", "projects", report
             )
             pk = {ext: by_external[ext].pk for ext in projects}
-            changed |= _sync_m2m(
-                Project.sectors.through,
-                "project_id",
-                "sector_id",
-                {
-                    pk[e]: {sector_ids[s] for s in r["_sectors"]}
-                    for e, r in projects.items()
-                },
-            )
-            changed |= _sync_m2m(
-                Project.disciplines.through,
-                "project_id",
-                "discipline_id",
-                {
-                    pk[e]: {discipline_ids[s] for s in r["_disciplines"]}
-                    for e, r in projects.items()
-                },
-            )
+            changed |= _sync_taxonomies(Project, "project_id", projects, pk, terms)
             changed |= _sync_children(
                 ProjectNeed,
                 "project_id",
@@ -600,6 +568,22 @@ def network_import(
             drain=False,
         )
     return report
+
+
+def _sync_taxonomies(model, owner_field, rows, pk, terms) -> set[int]:
+    """Sectors and disciplines of imported members or projects; changed owners."""
+    changed = set()
+    for term, field_name in (("sector", "sectors"), ("discipline", "disciplines")):
+        changed |= _sync_m2m(
+            getattr(model, field_name).through,
+            owner_field,
+            f"{term}_id",
+            {
+                pk[e]: {terms[term][slug] for slug in r[f"_{field_name}"]}
+                for e, r in rows.items()
+            },
+        )
+    return changed
 
 
 def _sync_partners(wanted: dict[int, list[tuple]]) -> set[int]:
