@@ -121,12 +121,7 @@ class MemberDocument(Document):
             legal_form=member.legal_form or None,
             headline=member.headline,
             description=member.description,
-            sectors=[s.slug for s in member.sectors.all()],
-            sector_labels=[label for s in member.sectors.all() for label in s.labels],
-            disciplines=[d.slug for d in member.disciplines.all()],
-            discipline_labels=[
-                label for d in member.disciplines.all() for label in d.labels
-            ],
+            **_taxonomy(member),
             open_to_collaboration=member.open_to_collaboration,
             emes_verified=member.emes_verified,
             track_record=[f"{p.title}. {p.summary}" for p in projects],
@@ -223,12 +218,7 @@ class ProjectDocument(Document):
             description=project.description,
             keywords=project.keywords,
             stage=project.stage,
-            sectors=[s.slug for s in project.sectors.all()],
-            sector_labels=[label for s in project.sectors.all() for label in s.labels],
-            disciplines=[d.slug for d in project.disciplines.all()],
-            discipline_labels=[
-                label for d in project.disciplines.all() for label in d.labels
-            ],
+            **_taxonomy(project),
             sdgs=project.sdgs,
             languages=project.languages,
             commune=project.commune or None,
@@ -244,6 +234,16 @@ class ProjectDocument(Document):
         _add_analysed_text(doc, cls.TEXT_FIELDS)
         doc.suggest = _suggestions([project.title], project.keywords, doc.sector_labels)
         return doc
+
+
+def _taxonomy(obj) -> dict:
+    """Slugs and FR/NL/EN labels of a member's or project's sectors and disciplines."""
+    out = {}
+    for field_name in ("sectors", "disciplines"):
+        terms = list(getattr(obj, field_name).all())
+        out[field_name] = [t.slug for t in terms]
+        out[f"{field_name[:-1]}_labels"] = [label for t in terms for label in t.labels]
+    return out
 
 
 def _values(doc, field) -> list[str]:
