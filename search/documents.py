@@ -124,7 +124,7 @@ class MemberDocument(Document):
             **_taxonomy(member),
             open_to_collaboration=member.open_to_collaboration,
             emes_verified=member.emes_verified,
-            track_record=[f"{p.title}. {p.summary}" for p in projects],
+            track_record=[_project_line(p) for p in projects],
             project_ids=[p.pk for p in projects],
             url=member.get_absolute_url(),
         )
@@ -234,6 +234,15 @@ class ProjectDocument(Document):
         _add_analysed_text(doc, cls.TEXT_FIELDS)
         doc.suggest = _suggestions([project.title], project.keywords, doc.sector_labels)
         return doc
+
+
+def _project_line(project) -> str:
+    """One line of a member's track record: what the project was about."""
+    return ". ".join(
+        part
+        for part in (project.title, project.summary, ", ".join(project.keywords))
+        if part
+    )
 
 
 def _taxonomy(obj) -> dict:

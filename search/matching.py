@@ -17,13 +17,15 @@ size. Every suggestion carries the reasons that produced its score, built
 from what actually matched.
 """
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from elasticsearch_dsl import Q, Search
+from elasticsearch import NotFoundError
+from elasticsearch_dsl import Q
 
 from members.models import Member, MemberKind
 from search import embeddings
@@ -35,6 +37,7 @@ from search.text import fold, stem
 SIGNALS = (
     "text",
     "semantic",
+    "track_record",
     "graph",
     "taxonomy",
     "reciprocity",
@@ -43,24 +46,30 @@ SIGNALS = (
     "language",
     "activity",
 )
-# Coarse weights, checked on two halves of the CORDIS dev queries (odd and
-# even ids) so that a choice good on one half only is not taken.
+# Weights of the features (each scaled to 0..1 per query). Chosen on the two
+# halves of the CORDIS dev queries (odd and even ids), keeping only choices
+# that hold on both halves; see bench/matchmaking.py for the ablation.
 WEIGHTS = {
-    "text": 1.0,
-    "semantic": 0.25,
+    "text": 0.5,
+    "semantic": 0.5,
+    "track_record": 0.5,
+    "track_record_meaning": 1.0,
     "graph": 2.0,
-    "graph_breadth": 2.0,
     "taxonomy": 0.3,
     "reciprocity": 0.5,
     "complementarity": 0.1,
     "place": 0.25,
-    "country_share": 0.0,
+    "country_share": 0.3,
     "language": 0.1,
-    "activity": 1.0,
+    "activity": 0.5,
 }
 # Features that belong to a signal of another name (for ablations).
-SIGNAL_OF = {"graph_breadth": "graph", "country_share": "place"}
+SIGNAL_OF = {"track_record_meaning": "track_record", "country_share": "place"}
 CANDIDATES = 200
+# Graph and track-record candidates fetched before the kind filter.
+EXTRA_CANDIDATES = 400
+SIMILAR_PROJECTS = 200
+PROJECT_TEXT_FIELDS = ["title^2", "summary", "description", "keywords^2", "needs"]
 MEMBER_TEXT_FIELDS = [
     "track_record",
     "headline^1.5",
@@ -87,6 +96,7 @@ class DraftProject:
     country: str = ""
     partners: list[int] = field(default_factory=list)
     needs: list[tuple[str, str]] = field(default_factory=list)
+    pk: int | None = None  # a stored project is not its own precedent
 
     @property
     def text(self) -> str:
@@ -113,6 +123,7 @@ class DraftProject:
                 )
             ),
             needs=[(n.kind, n.text) for n in project.needs.filter(status="open")],
+            pk=project.pk,
         )
 
 
@@ -144,7 +155,11 @@ class _Candidate:
     highlight: dict = field(default_factory=dict)
     semantic: float = 0.0
     graph: float = 0.0
+    graph_project: int | None = None
     graph_paths: list = field(default_factory=list)
+    track_record: float = 0.0
+    track_meaning: float = 0.0
+    similar: str = ""
     source: dict = field(default_factory=dict)
 
 
@@ -173,6 +188,18 @@ def _text_query(project: DraftProject):
     return Q("bool", should=clauses, minimum_should_match=1)
 
 
+def _project_text_query(project: DraftProject):
+    text = project.text[:3000]
+    return Q(
+        "bool",
+        should=[
+            Q("multi_match", query=text, fields=PROJECT_TEXT_FIELDS),
+            Q("match", stemmed=stem(text)),
+        ],
+        must_not=[Q("ids", values=[str(project.pk)])] if project.pk else [],
+    )
+
+
 def _member_filter(kind: str | None, exclude: set[int]):
     filters = []
     if kind:
@@ -180,27 +207,51 @@ def _member_filter(kind: str | None, exclude: set[int]):
     return filters, [Q("ids", values=[str(pk) for pk in exclude])] if exclude else []
 
 
-def _search(search: Search):
+def _msearch(searches: dict[str, tuple[str, dict]]) -> dict[str, list[dict]]:
+    """Run several searches in one round trip; Elasticsearch runs them in parallel.
+
+    Raw hits (dicts) rather than elasticsearch-dsl objects: a match reads
+    hundreds of them and the wrappers cost more than the search.
+    """
+    if not searches:
+        return {}
+    body = []
+    for index, search in searches.values():
+        # A missing index (nothing indexed yet) answers no hits, as in search.
+        body += [{"index": index, "ignore_unavailable": True}, search]
     try:
-        return search.execute()
+        response = get_client().msearch(
+            searches=body,
+            filter_path=[
+                "responses.status",
+                "responses.error",
+                "responses.hits.hits._id",
+                "responses.hits.hits._score",
+                "responses.hits.hits._source",
+                "responses.hits.hits.matched_queries",
+            ],
+        )
     except ES_ERRORS as exc:
         raise SearchUnavailable(str(exc)) from exc
+    out = {}
+    for name, item in zip(searches, response["responses"], strict=True):
+        if "error" in item:
+            raise SearchUnavailable(str(item["error"]))
+        out[name] = item.get("hits", {}).get("hits", [])
+    return out
 
 
+# What ranking needs of each candidate; names, links and offers are fetched
+# for the suggestions shown only.
+FEATURE_FIELDS = ["kind", "sectors", "disciplines", "languages", "commune", "country"]
 SOURCE_FIELDS = [
+    *FEATURE_FIELDS,
     "slug",
     "name",
-    "kind",
     "url",
-    "sectors",
-    "disciplines",
     "sector_labels",
     "offers",
-    "languages",
-    "commune",
     "city",
-    "country",
-    "project_ids",
     "open_to_collaboration",
 ]
 
@@ -215,88 +266,192 @@ def members_for_project(
 ) -> list[Match]:
     """Rank members of `kind` (any kind if None) for a stored or draft project."""
     exclude = set(exclude) | set(project.partners)
-    client = get_client()
-    alias = index_alias("member")
+    members, projects = index_alias("member"), index_alias("project")
     filters, must_not = _member_filter(kind, exclude)
-    candidates: dict[int, _Candidate] = {}
-
+    member_filter = Q("bool", filter=filters, must_not=must_not).to_dict()
+    use_vectors = embeddings.enabled() and (
+        "semantic" in signals or "track_record" in signals
+    )
+    vector = embeddings.query_vector(project.text) if use_vectors else None
+    searches = {}
     if "text" in signals or "reciprocity" in signals:
-        search = (
-            Search(using=client, index=alias)
-            .query(
-                Q(
-                    "bool",
-                    must=[_text_query(project)],
-                    filter=filters,
-                    must_not=must_not,
-                )
+        query = Q(
+            "bool", must=[_text_query(project)], filter=filters, must_not=must_not
+        )
+        searches["text"] = (
+            members,
+            {"query": query.to_dict(), "_source": FEATURE_FIELDS, "size": CANDIDATES},
+        )
+    if "semantic" in signals and vector:
+        knn = _knn(vector, CANDIDATES, member_filter)
+        searches["semantic"] = (
+            members,
+            {"knn": knn, "_source": FEATURE_FIELDS, "size": CANDIDATES},
+        )
+    if "track_record" in signals:
+        query = _project_text_query(project).to_dict()
+        searches["projects_text"] = (
+            projects,
+            {"query": query, "_source": ["title"], "size": SIMILAR_PROJECTS},
+        )
+        if vector:
+            itself = {"bool": {"must_not": [{"ids": {"values": [str(project.pk)]}}]}}
+            knn = _knn(vector, SIMILAR_PROJECTS, itself if project.pk else None)
+            searches["projects_meaning"] = (
+                projects,
+                {"knn": knn, "_source": ["title"], "size": SIMILAR_PROJECTS},
             )
-            .source(SOURCE_FIELDS)[:CANDIDATES]
-        )
-        response = _search(search)
-        top = max((h.meta.score for h in response), default=1.0) or 1.0
-        for hit in response:
-            c = candidates.setdefault(int(hit.meta.id), _Candidate(int(hit.meta.id)))
-            c.text = hit.meta.score / top
-            c.matched = set(getattr(hit.meta, "matched_queries", []) or [])
-            c.source = hit.to_dict()
+    responses = _msearch(searches)
 
-    if "semantic" in signals and embeddings.enabled():
-        knn = {
-            "field": "embedding",
-            "query_vector": embeddings.query_vector(project.text),
-            "k": CANDIDATES,
-            "num_candidates": CANDIDATES * 2,
-        }
-        if filters or must_not:
-            knn["filter"] = Q("bool", filter=filters, must_not=must_not).to_dict()
-        response = _search(
-            Search(using=client, index=alias)
-            .extra(knn=knn)
-            .source(SOURCE_FIELDS)[:CANDIDATES]
-        )
-        for hit in response:
-            c = candidates.setdefault(int(hit.meta.id), _Candidate(int(hit.meta.id)))
-            # Elasticsearch reports (1 + cosine) / 2 for cosine similarity.
-            c.semantic = max(0.0, 2 * hit.meta.score - 1)
-            c.source = c.source or hit.to_dict()
+    candidates: dict[int, _Candidate] = {}
+    hits = responses.get("text", [])
+    top = max((h["_score"] for h in hits), default=1.0) or 1.0
+    for hit in hits:
+        c = candidates.setdefault(int(hit["_id"]), _Candidate(int(hit["_id"])))
+        c.text = hit["_score"] / top
+        c.matched = set(hit.get("matched_queries", ()))
+        c.source = hit["_source"]
+    for hit in responses.get("semantic", []):
+        c = candidates.setdefault(int(hit["_id"]), _Candidate(int(hit["_id"])))
+        # Elasticsearch reports (1 + cosine) / 2 for cosine similarity.
+        c.semantic = max(0.0, 2 * hit["_score"] - 1)
+        c.source = c.source or hit["_source"]
 
     graph = collaboration_graph()
+    kinds = _kinds(graph)
+    scores: dict[str, Counter] = {}
+    strongest, similar = {}, {}
     if "graph" in signals and project.partners:
-        strength: Counter = Counter()
-        paths: dict[int, list] = {}
-        for partner in project.partners:
-            for other, (tie, shared) in graph.neighbours(partner).items():
-                if other in exclude:
-                    continue
-                strength[other] += tie
-                paths.setdefault(other, []).append((partner, shared))
-        top_graph = [pk for pk, _ in strength.most_common(CANDIDATES)]
-        missing = [pk for pk in top_graph if pk not in candidates]
-        sources = _sources(missing, kind=kind) if missing else {}
-        for pk in top_graph:
-            if pk not in candidates and pk not in sources:
-                continue  # another kind, or not public
-            c = candidates.setdefault(pk, _Candidate(pk))
-            c.source = c.source or sources[pk]
-            c.graph = strength[pk]
-            c.graph_paths = paths[pk]
+        scores["graph"], strongest = _consortium(graph, project.partners, exclude)
+    if "track_record" in signals:
+        found, similar = _similar_projects(graph, responses, exclude)
+        scores.update(found)
+
+    # Graph and track-record candidates are only ids so far: the best of each
+    # list, of the requested kind, are fetched by id in one request.
+    wanted = []
+    for values in scores.values():
+        of_kind = (
+            pk for pk in values if pk not in exclude and kinds.get(pk, kind) == kind
+        )
+        wanted += heapq.nlargest(CANDIDATES, of_kind if kind else values, values.get)
+    missing = [pk for pk in dict.fromkeys(wanted) if pk not in candidates]
+    for pk, source in _sources(missing, FEATURE_FIELDS).items():
+        if kind and source.get("kind") != kind:
+            continue
+        candidates[pk] = _Candidate(pk, source=source)
+    graph_scores = scores.get("graph", {})
+    for c in candidates.values():
+        c.graph = graph_scores.get(c.member_id, 0.0)
+        c.graph_project = strongest.get(c.member_id)
+        c.track_record = scores.get("track_record", {}).get(c.member_id, 0.0)
+        c.track_meaning = scores.get("track_record_meaning", {}).get(c.member_id, 0.0)
+        c.similar = similar.get(c.member_id, "")
 
     if not candidates:
         return []
-    team = _sources(project.partners, kind=None) if project.partners else {}
+    team = _sources(project.partners, FEATURE_FIELDS) if project.partners else {}
     return _rank(project, kind, candidates, team, graph, signals, size)
 
 
-def _sources(ids, *, kind) -> dict[int, dict]:
-    client = get_client()
-    search = Search(using=client, index=index_alias("member")).filter(
-        "ids", values=[str(pk) for pk in ids]
-    )
-    if kind:
-        search = search.filter("term", kind=kind)
-    response = _search(search.source(SOURCE_FIELDS)[: len(ids)])
-    return {int(h.meta.id): h.to_dict() for h in response}
+def _knn(vector, k, filter=None) -> dict:
+    knn = {"field": "embedding", "query_vector": vector, "k": k}
+    knn["num_candidates"] = 2 * k
+    if filter:
+        knn["filter"] = filter
+    return knn
+
+
+_kinds_cache: dict = {"graph": None, "kinds": {}}
+
+
+def _kinds(graph) -> dict[int, str]:
+    """Kind of each published member, reloaded with the collaboration graph.
+
+    Lets graph and track-record candidates of other kinds be skipped before
+    they are fetched; a member missing here is fetched and checked anyway.
+    """
+    if _kinds_cache["graph"] is not graph:
+        _kinds_cache["kinds"] = dict(
+            Member.objects.published().values_list("pk", "kind").iterator()
+        )
+        _kinds_cache["graph"] = graph
+    return _kinds_cache["kinds"]
+
+
+def _consortium(graph, partners, exclude):
+    """Members who were in the same projects as the team, weighted by overlap.
+
+    A past project holding h of the team's partners among its n members adds
+    h²/n to each of its other members: a consortium that already worked
+    together says more than one shared partner, and small projects more than
+    large ones. Also returns, per member, the project that counted most.
+    """
+    overlap: Counter = Counter()
+    for partner in set(partners):
+        overlap.update(graph.projects_of.get(partner, ()))
+    score: dict[int, float] = {}
+    best: dict[int, int] = {}
+    best_weight: dict[int, float] = {}
+    for project_id, h in overlap.items():
+        members = graph.members_of.get(project_id, ())
+        weight = h * h / len(members)
+        for member in members:
+            if member in exclude:
+                continue
+            score[member] = score.get(member, 0.0) + weight
+            if weight > best_weight.get(member, 0.0):
+                best_weight[member] = weight
+                best[member] = project_id
+    return score, best
+
+
+def _similar_projects(graph, responses, exclude):
+    """Members of past projects close to this one, in words and in meaning.
+
+    Each similar project adds its similarity (relative to the closest one) to
+    its members; meaning is sharpened (cubed) because cosine scores of
+    unrelated texts are not far below those of related ones. Also returns,
+    per member, the title of the closest project they took part in.
+    """
+    scores: dict[str, dict[int, float]] = {}
+    closest: dict[int, float] = {}
+    titles: dict[int, str] = {}
+    for response, name, power in (
+        ("projects_text", "track_record", 1),
+        ("projects_meaning", "track_record_meaning", 3),
+    ):
+        hits = responses.get(response, ())
+        top = max((h["_score"] for h in hits), default=1.0) or 1.0
+        score = scores[name] = {}
+        for hit in hits:
+            similarity = (hit["_score"] / top) ** power
+            title = hit["_source"].get("title", "")
+            for member in graph.members_of.get(int(hit["_id"]), ()):
+                if member in exclude:
+                    continue
+                score[member] = score.get(member, 0.0) + similarity
+                if similarity > closest.get(member, 0.0):
+                    closest[member] = similarity
+                    titles[member] = title
+    return scores, titles
+
+
+def _sources(ids, fields) -> dict[int, dict]:
+    """Index sources of members by id (published ones only are indexed)."""
+    if not ids:
+        return {}
+    try:
+        response = get_client().mget(
+            index=index_alias("member"),
+            ids=[str(pk) for pk in ids],
+            source_includes=fields,
+        )
+    except NotFoundError:
+        return {}  # nothing indexed yet
+    except ES_ERRORS as exc:
+        raise SearchUnavailable(str(exc)) from exc
+    return {int(d["_id"]): d["_source"] for d in response["docs"] if d.get("found")}
 
 
 def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
@@ -316,15 +471,25 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         team_places[("commune", project.commune)] += len(team) + 1
     if project.country:
         team_places[("country", project.country)] += len(team) + 1
-    max_graph = max((c.graph for c in candidates.values()), default=0) or 1
+
+    def top(attribute):
+        return max((getattr(c, attribute) for c in candidates.values()), default=0) or 1
+
+    max_graph, max_words, max_meaning = (
+        top("graph"),
+        top("track_record"),
+        top("track_meaning"),
+    )
+    weights = {k: w for k, w in WEIGHTS.items() if _uses(k, signals)}
     matches, contexts = [], {}
     for c in candidates.values():
         s = c.source
         features = dict.fromkeys(WEIGHTS, 0.0)
         features["text"] = c.text
         features["semantic"] = c.semantic
-        features["graph"] = math.log1p(c.graph) / math.log1p(max_graph)
-        features["graph_breadth"] = len(c.graph_paths) / max(1, len(team))
+        features["graph"] = math.log1p(5 * c.graph) / math.log1p(5 * max_graph)
+        features["track_record"] = c.track_record / max_words
+        features["track_record_meaning"] = c.track_meaning / max_meaning
         country = s.get("country")
         features["country_share"] = (
             team_places.get(("country", country), 0) / max(1, len(team))
@@ -344,7 +509,7 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         features["language"] = 1.0 if language else 0.0
         degree = graph.degree(c.member_id)
         features["activity"] = min(1.0, math.log1p(degree) / math.log1p(20))
-        score = sum(WEIGHTS[k] * features[k] for k in WEIGHTS if _uses(k, signals))
+        score = sum(weight * features[k] for k, weight in weights.items())
         if score <= 0:
             continue
         context = (c, s, features, sectors, needs_met, place, language, lacking)
@@ -352,38 +517,51 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         contexts[c.member_id] = context
     matches.sort(key=lambda m: (-m.score, m.member_id))
     matches = matches[:size]
-    # Highlighting is costly: only the suggestions shown get it.
-    highlights = _highlights(project, [m.member_id for m in matches])
+    # Names, links and highlights are costly: only the suggestions shown get them.
+    shown = _display(project, [m.member_id for m in matches])
+    team_ids = set(project.partners)
     for match in matches:
-        c, *rest = contexts[match.member_id]
-        c.highlight = highlights.get(match.member_id, {})
-        match.reasons = _reasons(c, *rest, kind, graph)
+        c, s, *rest = contexts[match.member_id]
+        if c.graph_project is not None:
+            c.graph_paths = [
+                (p, [c.graph_project])
+                for p in graph.members_of.get(c.graph_project, ())
+                if p in team_ids
+            ]
+        source, c.highlight = shown.get(match.member_id, ({}, {}))
+        match.source = c.source = {**s, **source}
+        match.reasons = _reasons(c, c.source, *rest, kind, graph)
     return matches
 
 
-def _highlights(project, ids) -> dict[int, dict]:
+def _display(project, ids) -> dict[int, tuple[dict, dict]]:
+    """Sources and highlights of the suggestions shown, in one request."""
     if not ids:
         return {}
-    search = (
-        Search(using=get_client(), index=index_alias("member"))
-        .query(Q("bool", must=[_text_query(project)], filter=[Q("ids", values=ids)]))
-        .source(False)
-        .highlight(
-            "track_record",
-            "offers",
-            fragment_size=80,
-            number_of_fragments=1,
-            pre_tags=[""],
-            post_tags=[""],
-        )[: len(ids)]
-    )
-    out = {}
-    for hit in _search(search):
-        if hasattr(hit.meta, "highlight"):
-            out[int(hit.meta.id)] = {
-                k: list(v) for k, v in hit.meta.highlight.to_dict().items()
-            }
-    return out
+    search = {
+        "query": Q(
+            "bool", should=[_text_query(project)], filter=[Q("ids", values=ids)]
+        ).to_dict(),
+        "source": SOURCE_FIELDS,
+        "size": len(ids),
+        "highlight": {
+            "fields": {"track_record": {}, "offers": {}},
+            "fragment_size": 80,
+            "number_of_fragments": 1,
+            "pre_tags": [""],
+            "post_tags": [""],
+        },
+    }
+    try:
+        response = get_client().search(
+            index=index_alias("member"), ignore_unavailable=True, **search
+        )
+    except ES_ERRORS as exc:
+        raise SearchUnavailable(str(exc)) from exc
+    return {
+        int(hit["_id"]): (hit["_source"], hit.get("highlight", {}))
+        for hit in response["hits"]["hits"]
+    }
 
 
 def _uses(feature: str, signals) -> bool:
@@ -417,17 +595,43 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
     if c.graph_paths:
         partner_id, shared = max(c.graph_paths, key=lambda p: len(p[1]))
         partner_name, project_title = _names(partner_id, shared[0])
+        if shared[0] < 0:
+            # A contact made through the hub that led to a collaboration.
+            reasons.append(
+                Reason(
+                    "worked_together",
+                    _("Worked with %(partner)s after meeting through the hub")
+                    % {"partner": partner_name},
+                    {"partner": partner_name},
+                    WEIGHTS["graph"] * features["graph"],
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "shared_partner",
+                    _("Partner of %(partner)s in “%(project)s”")
+                    % {"partner": partner_name, "project": project_title},
+                    {
+                        "partner": partner_name,
+                        "project": project_title,
+                        "partners_in_common": len(c.graph_paths),
+                    },
+                    WEIGHTS["graph"] * features["graph"],
+                )
+            )
+    similar_weight = (
+        WEIGHTS["track_record"] * features["track_record"]
+        + WEIGHTS["track_record_meaning"] * features["track_record_meaning"]
+    )
+    if c.similar and similar_weight >= 0.3:
         reasons.append(
             Reason(
-                "shared_partner",
-                _("Partner of %(partner)s in “%(project)s”")
-                % {"partner": partner_name, "project": project_title},
-                {
-                    "partner": partner_name,
-                    "project": project_title,
-                    "partners_in_common": len(c.graph_paths),
-                },
-                WEIGHTS["graph"] * features["graph"],
+                "similar_project",
+                _("Took part in “%(project)s”, a similar experiment")
+                % {"project": c.similar},
+                {"project": c.similar},
+                similar_weight,
             )
         )
     for need in needs_met[:1]:
