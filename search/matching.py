@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from elasticsearch import NotFoundError
 from elasticsearch_dsl import Q
@@ -55,8 +56,11 @@ WEIGHTS = {
     "track_record": 0.5,
     "track_record_meaning": 1.0,
     "graph": 2.0,
-    "taxonomy": 0.3,
-    "reciprocity": 0.5,
+    # No needs, offers or taxonomy in the CORDIS data: these two are set by
+    # judgement, an explicit offer meeting an explicit need being the
+    # strongest evidence a member can give.
+    "taxonomy": 0.5,
+    "reciprocity": 2.0,
     "complementarity": 0.1,
     "place": 0.25,
     "country_share": 0.3,
@@ -241,6 +245,8 @@ def _msearch(searches: dict[str, tuple[str, dict]]) -> dict[str, list[dict]]:
     return out
 
 
+# Profile fields quoted when the experiment's words match them.
+PROFILE_FIELDS = ("headline", "description", "skills")
 # What ranking needs of each candidate; names, links and offers are fetched
 # for the suggestions shown only.
 FEATURE_FIELDS = ["kind", "sectors", "disciplines", "languages", "commune", "country"]
@@ -400,7 +406,9 @@ def _consortium(graph, partners, exclude):
             if member in exclude:
                 continue
             score[member] = score.get(member, 0.0) + weight
-            if weight > best_weight.get(member, 0.0):
+            # Collaborations born of a contact through the hub (negative ids)
+            # count, but are private to the two members: never cited as reasons.
+            if project_id > 0 and weight > best_weight.get(member, 0.0):
                 best_weight[member] = weight
                 best[member] = project_id
     return score, best
@@ -531,7 +539,8 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         source, c.highlight = shown.get(match.member_id, ({}, {}))
         match.source = c.source = {**s, **source}
         match.reasons = _reasons(c, c.source, *rest, kind, graph)
-    return matches
+    # A suggestion nobody could explain is not shown.
+    return [m for m in matches if m.reasons]
 
 
 def _display(project, ids) -> dict[int, tuple[dict, dict]]:
@@ -545,7 +554,9 @@ def _display(project, ids) -> dict[int, tuple[dict, dict]]:
         "source": SOURCE_FIELDS,
         "size": len(ids),
         "highlight": {
-            "fields": {"track_record": {}, "offers": {}},
+            "fields": {
+                field: {} for field in ("track_record", "offers", *PROFILE_FIELDS)
+            },
             "fragment_size": 80,
             "number_of_fragments": 1,
             "pre_tags": [""],
@@ -592,34 +603,24 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
     from search.labels import facet_label
 
     reasons = []
+    partner_name = project_title = ""
     if c.graph_paths:
         partner_id, shared = max(c.graph_paths, key=lambda p: len(p[1]))
         partner_name, project_title = _names(partner_id, shared[0])
-        if shared[0] < 0:
-            # A contact made through the hub that led to a collaboration.
-            reasons.append(
-                Reason(
-                    "worked_together",
-                    _("Worked with %(partner)s after meeting through the hub")
-                    % {"partner": partner_name},
-                    {"partner": partner_name},
-                    WEIGHTS["graph"] * features["graph"],
-                )
+    if c.graph_paths and partner_name and project_title:
+        reasons.append(
+            Reason(
+                "shared_partner",
+                _("Partner of %(partner)s in “%(project)s”")
+                % {"partner": partner_name, "project": project_title},
+                {
+                    "partner": partner_name,
+                    "project": project_title,
+                    "partners_in_common": len(c.graph_paths),
+                },
+                WEIGHTS["graph"] * features["graph"],
             )
-        else:
-            reasons.append(
-                Reason(
-                    "shared_partner",
-                    _("Partner of %(partner)s in “%(project)s”")
-                    % {"partner": partner_name, "project": project_title},
-                    {
-                        "partner": partner_name,
-                        "project": project_title,
-                        "partners_in_common": len(c.graph_paths),
-                    },
-                    WEIGHTS["graph"] * features["graph"],
-                )
-            )
+        )
     similar_weight = (
         WEIGHTS["track_record"] * features["track_record"]
         + WEIGHTS["track_record_meaning"] * features["track_record_meaning"]
@@ -660,6 +661,20 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
             Reason(
                 "track_record",
                 _("Took part in related work: “%(fragment)s”") % {"fragment": fragment},
+                {"fragment": fragment},
+                WEIGHTS["text"] * features["text"],
+            )
+        )
+    elif c.text > 0.3 and (
+        profile := next(
+            (c.highlight[f] for f in PROFILE_FIELDS if f in c.highlight), None
+        )
+    ):
+        fragment = profile[0]
+        reasons.append(
+            Reason(
+                "profile_match",
+                _("Their profile says: “%(fragment)s”") % {"fragment": fragment},
                 {"fragment": fragment},
                 WEIGHTS["text"] * features["text"],
             )
@@ -714,6 +729,21 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
                 WEIGHTS["language"],
             )
         )
+    experiments = sum(1 for p in graph.projects_of.get(c.member_id, ()) if p > 0)
+    if experiments and features["activity"] > 0:
+        reasons.append(
+            Reason(
+                "track_record_size",
+                ngettext(
+                    "Took part in %(count)d experiment",
+                    "Took part in %(count)d experiments",
+                    experiments,
+                )
+                % {"count": experiments},
+                {"count": experiments},
+                WEIGHTS["activity"] * features["activity"],
+            )
+        )
     reasons.sort(key=lambda r: -r.weight)
     return reasons
 
@@ -721,8 +751,15 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
 def _names(member_id: int, project_id: int) -> tuple[str, str]:
     from projects.models import Project
 
-    member = Member.objects.filter(pk=member_id).values_list("name", flat=True).first()
+    member = (
+        Member.objects.published()
+        .filter(pk=member_id)
+        .values_list("name", flat=True)
+        .first()
+    )
     title = (
-        Project.objects.filter(pk=project_id).values_list("title", flat=True).first()
+        Project.objects.filter(pk=project_id, status="published")
+        .values_list("title", flat=True)
+        .first()
     )
     return member or "", title or ""
