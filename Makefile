@@ -20,8 +20,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# axe-core for the browser tests' accessibility checks (package-lock.json pins it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.installed ## Create the virtual environment and install the project
+install: $(VENV)/.installed node_modules/.installed ## Create the virtual environment and install the project
 
 .PHONY: run
 run: install ## Start Elasticsearch, migrate, load the demo network and serve it on http://127.0.0.1:8000
@@ -53,6 +58,15 @@ format: install ## Format the code
 	$(VENV)/bin/ruff format .
 	find templates -name '*.html' | xargs $(VENV)/bin/djhtml
 
+.PHONY: screenshots
+screenshots: install ## Save PNGs of the main pages (desktop and mobile, EN/FR/NL) under docs/screenshots/
+	$(PY) bench/screenshots.py
+
+.PHONY: messages
+messages: install ## Update the en/fr/nl catalogues from the sources, then compile them (.mo are committed)
+	$(MANAGE) makemessages -l fr -l nl -l en --ignore=.venv --ignore=node_modules
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+
 .PHONY: es-stop
 es-stop: ## Stop the local development Elasticsearch node
 	$(MANAGE) elasticsearch stop
@@ -64,3 +78,11 @@ bench-search: install ## Search quality on the demo network (Recall@5, MRR per l
 .PHONY: bench-match
 bench-match: install ## Matchmaking on CORDIS cross-sector collaborations: table, ablation, latency
 	$(PY) bench/matchmaking.py
+
+.PHONY: bench-load
+bench-load: install ## Load: 50 users for 5 min on gunicorn + the real node; no 5xx, no lost edit (LOAD_ARGS="--duration 60")
+	$(PY) bench/load.py $(LOAD_ARGS)
+
+.PHONY: bench
+bench: install ## Performance at 10k/30k/100k members (BENCH_SIZES=10000 for a quick run); writes docs/benchmarks.md
+	$(PY) bench/run.py

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from wagtail import urls as wagtail_urls
@@ -7,21 +8,18 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from hub import views as hub_views
+from hub.language import page_in_active_language
 from search import views as search_views
 from search.api import api as search_api
 
+# Machine-facing and admin URLs keep one address whatever the language.
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", search_api.urls),
-    path("accounts/", include("allauth.urls")),
-    path("contacts/", include("members.contact_urls")),
-    path("dashboard/", include("members.dashboard_urls")),
     path("documents/", include(wagtaildocs_urls)),
-    path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),
-    path("search/", hub_views.site_search, name="search"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/page/<int:page_id>/", page_in_active_language, name="page_in_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
-    path("members/", include("members.urls")),
-    path("projects/", include("projects.urls")),
 ]
 
 if settings.DEBUG:
@@ -29,4 +27,18 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Every page a person reads lives under /en/, /fr/ or /nl/. An unprefixed path
+# ("/", "/members/") redirects to the visitor's language: the remembered choice
+# (cookie), then Accept-Language, then LANGUAGE_CODE (LocaleMiddleware). The
+# account pages are prefixed too, so the links in e-mails (confirmation,
+# password reset) open in the language the e-mail was written in.
+urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    path("contacts/", include("members.contact_urls")),
+    path("dashboard/", include("members.dashboard_urls")),
+    path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),
+    path("search/", hub_views.site_search, name="search"),
+    path("members/", include("members.urls")),
+    path("projects/", include("projects.urls")),
+    path("", include(wagtail_urls)),
+)

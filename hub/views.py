@@ -16,7 +16,8 @@ def page_search(*, query: str, site: Site | None):
     """Live, public pages of `site` that match `query` (Wagtail's page index)."""
     pages = Page.objects.live().public()
     if site is not None:
-        pages = pages.in_site(site)
+        # The tree of the visitor's language (the site's root in that locale).
+        pages = pages.descendant_of(site.root_page.localized, inclusive=True)
     return pages.search(query)
 
 

@@ -112,6 +112,10 @@ class _Line:
         value = value.strip()
         if required and not value:
             self.error(key, "is required")
+        if "\x00" in value:
+            # PostgreSQL cannot store NUL characters in text.
+            self.error(key, "contains a NUL character")
+            return ""
         if max_length and len(value) > max_length:
             self.error(key, f"is longer than {max_length} characters")
         return value
@@ -141,6 +145,9 @@ class _Line:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.error(key, "must be a list of strings")
+            return []
+        if any("\x00" in v for v in value):
+            self.error(key, "contains a NUL character")
             return []
         return [v.strip() for v in value if v.strip()]
 
@@ -233,6 +240,9 @@ def _validate_member(line: _Line, sectors: set[str], disciplines: set[str]) -> d
         if not isinstance(text, str) or not text.strip():
             line.error(f"seeks[{index}].text", "is required")
             continue
+        if "\x00" in text:
+            line.error(f"seeks[{index}].text", "contains a NUL character")
+            continue
         kind = seek.get("kind") or ""
         if kind and kind not in MemberKind.values:
             line.error(f"seeks[{index}].kind", f"'{kind}' is not a member kind")
@@ -286,6 +296,9 @@ def _validate_project(
         text = need.get("text")
         if not isinstance(text, str) or not text.strip():
             line.error(f"needs[{index}].text", "is required")
+            continue
+        if "\x00" in text:
+            line.error(f"needs[{index}].text", "contains a NUL character")
             continue
         kind = need.get("kind") or ""
         if kind and kind not in MemberKind.values:

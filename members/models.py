@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.search import index
+
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
@@ -74,7 +76,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(managers__user=user)
 
 
-class Member(IndexedModel, ClusterableModel):
+class Member(index.Indexed, IndexedModel, ClusterableModel):
     kind = models.CharField(_("kind"), max_length=32, choices=MemberKind.choices)
     is_organisation = models.BooleanField(_("is an organisation"), default=True)
     name = models.CharField(_("name"), max_length=250)
@@ -159,6 +161,21 @@ class Member(IndexedModel, ClusterableModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = MemberQuerySet.as_manager()
+
+    # Wagtail's own (database) search over members, only as the baseline that
+    # bench/side_by_side.py compares with; the site searches members in
+    # Elasticsearch, so saves do not write to Wagtail's index.
+    search_fields = [
+        index.SearchField("name", boost=3),
+        index.SearchField("headline", boost=2),
+        index.SearchField("description"),
+        index.SearchField("city"),
+        index.AutocompleteField("name"),
+        index.FilterField("kind"),
+        index.FilterField("status"),
+        index.FilterField("country"),
+    ]
+    search_auto_update = False
 
     class Meta:
         verbose_name = _("member")
@@ -395,3 +412,107 @@ class ContactRequest(models.Model):
     @property
     def is_accepted(self) -> bool:
         return self.status == ContactStatus.ACCEPTED
+
+
+class Dismissal(models.Model):
+    """A suggestion someone asked never to see again.
+
+    Either a project's managers dismiss a suggested member (the "Suggested
+    partners" panel), or a member's managers dismiss a suggested project or
+    member (the dashboard). Exactly one side and one suggestion are set.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="dismissals",
+        verbose_name=_("dismissed by"),
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dismissals",
+        verbose_name=_("for the experiment"),
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dismissals",
+        verbose_name=_("for the member"),
+    )
+    suggested_member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dismissed_as_suggestion",
+        verbose_name=_("suggested member"),
+    )
+    suggested_project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dismissed_as_suggestion",
+        verbose_name=_("suggested experiment"),
+    )
+    created_at = models.DateTimeField(_("dismissed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dismissed suggestion")
+        verbose_name_plural = _("dismissed suggestions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        project__isnull=False,
+                        member__isnull=True,
+                        suggested_member__isnull=False,
+                        suggested_project__isnull=True,
+                    )
+                    | models.Q(
+                        project__isnull=True,
+                        member__isnull=False,
+                        suggested_member__isnull=False,
+                        suggested_project__isnull=True,
+                    )
+                    | models.Q(
+                        project__isnull=True,
+                        member__isnull=False,
+                        suggested_member__isnull=True,
+                        suggested_project__isnull=False,
+                    )
+                ),
+                name="dismissal_one_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "suggested_member"],
+                condition=models.Q(project__isnull=False),
+                name="unique_dismissal_project_member",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "suggested_member"],
+                condition=models.Q(
+                    member__isnull=False, suggested_member__isnull=False
+                ),
+                name="unique_dismissal_member_member",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "suggested_project"],
+                condition=models.Q(
+                    member__isnull=False, suggested_project__isnull=False
+                ),
+                name="unique_dismissal_member_project",
+            ),
+        ]
+
+    def __str__(self):
+        source = self.project or self.member
+        target = self.suggested_member or self.suggested_project
+        return f"{source} ✕ {target}"

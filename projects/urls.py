@@ -26,6 +26,16 @@ urlpatterns = [
     path("<slug:slug>/reopen/", views.project_reopen, name="reopen"),
     path("<slug:slug>/partners/", views.project_partners, name="partners"),
     path(
+        "<slug:slug>/suggested-partners/",
+        views.project_suggested_partners,
+        name="suggested_partners",
+    ),
+    path(
+        "<slug:slug>/suggested-partners/<int:member_pk>/dismiss/",
+        views.project_suggestion_dismiss,
+        name="suggestion_dismiss",
+    ),
+    path(
         "<slug:slug>/partners/<int:pk>/remove/",
         views.partner_remove,
         name="partner_remove",

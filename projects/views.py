@@ -1,16 +1,25 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from members.models import Member
+from members.models import Member, MemberKind
+from members.services.suggestions import dismissal_create
 from projects import services
 from projects.forms import PartnerAddForm, ProjectForm, ProjectNeedFormSet
 from projects.models import NeedStatus, Project, ProjectPartner, ProjectStatus
+from search.client import SearchUnavailable
+from search.suggestions import project_partner_suggestions, similar_projects
 from search.views import index_search_page
+
+PANEL_SIZE = 10
+SIMILAR_SIZE = 4
 
 
 def project_list(request):
@@ -27,10 +36,14 @@ def project_detail(request, slug):
         raise Http404
     can_manage = services.project_managed_by(project=project, user=request.user)
     is_editor = services.user_is_editor(user=request.user)
+    context = _similar_context(project)
+    if can_manage:
+        context |= _partner_panel_context(request, project)
     return render(
         request,
         "projects/project_detail.html",
         {
+            **context,
             "project": project,
             "partnerships": services.project_public_partnerships(project=project),
             "needs": project.needs.filter(status=NeedStatus.OPEN),
@@ -43,6 +56,105 @@ def project_detail(request, slug):
             "statuses": ProjectStatus,
         },
     )
+
+
+def _similar_context(project: Project) -> dict:
+    """The public "Similar experiments" of a published project."""
+    if not project.is_public:
+        return {}
+    try:
+        matches = similar_projects(project=project, size=SIMILAR_SIZE)
+    except SearchUnavailable:
+        return {"similar_unavailable": True, "show_similar": True}
+    return {
+        "show_similar": True,
+        "similar": [
+            {
+                "title": m.source.get("title", ""),
+                "url": m.source.get("url", ""),
+                "reasons": m.reasons,
+            }
+            for m in matches
+        ],
+    }
+
+
+def _contact_url(project: Project, member_slug: str) -> str:
+    """The contact request form, prefilled to talk about `project`."""
+    message = _(
+        "Hello, we are looking for partners for our experiment “%(title)s” and "
+        "think you could join it. Would you like to talk about it?"
+    ) % {"title": project.title}
+    params = {"message": message}
+    if project.is_public:
+        params["project"] = project.slug
+    if project.owner_id:
+        params["sender"] = project.owner.slug
+    return f"{reverse('contacts:new', args=[member_slug])}?{urlencode(params)}"
+
+
+def _partner_panel_context(request, project: Project) -> dict:
+    """The "Suggested partners" panel, for the project's managers only."""
+    kind = request.GET.get("kind", "")
+    if kind not in MemberKind.values:
+        kind = ""
+    context = {
+        "panel": True,
+        "panel_kind": kind,
+        "panel_kinds": MemberKind.choices,
+    }
+    try:
+        matches = project_partner_suggestions(
+            project=project, kind=kind or None, size=PANEL_SIZE
+        )
+    except SearchUnavailable:
+        return context | {"panel_unavailable": True}
+    context["suggested_partners"] = [
+        {
+            "id": m.member_id,
+            "name": m.source.get("name", ""),
+            "url": m.source.get("url", ""),
+            "kind": MemberKind(m.source["kind"]).label
+            if m.source.get("kind") in MemberKind.values
+            else "",
+            "reasons": m.reasons,
+            "contact_url": _contact_url(project, m.source.get("slug", "")),
+        }
+        for m in matches
+    ]
+    return context
+
+
+@login_required
+@require_GET
+def project_suggested_partners(request, slug):
+    """The panel alone, for htmx when the kind filter changes."""
+    project = _managed_project(request, slug)
+    return render(
+        request,
+        "search/suggestions/partner_panel.html",
+        {"project": project, **_partner_panel_context(request, project)},
+    )
+
+
+@login_required
+@require_POST
+def project_suggestion_dismiss(request, slug, member_pk):
+    """A manager hides a suggested partner for good."""
+    project = _managed_project(request, slug)
+    suggested = get_object_or_404(Member, pk=member_pk)
+    dismissal_create(user=request.user, project=project, suggested_member=suggested)
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "search/suggestions/partner_panel.html",
+            {"project": project, **_partner_panel_context(request, project)},
+        )
+    messages.success(
+        request,
+        _("%(name)s will not be suggested again.") % {"name": suggested.name},
+    )
+    return redirect(f"{project.get_absolute_url()}#suggested-partners")
 
 
 def _managed_project(request, slug) -> Project:

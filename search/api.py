@@ -10,11 +10,14 @@ from django.shortcuts import get_object_or_404
 
 from ninja import NinjaAPI, Query, Schema
 
+from hub.throttling import AnonApiThrottle, AuthApiThrottle
 from members.exporting import member_row, project_row
-from members.models import Member
+from members.models import Member, MemberKind
 from projects.models import Project
 from search.client import SearchUnavailable
+from search.matching import DraftProject, members_for_project
 from search.selectors import FACETS, SORTS, documents_search
+from search.suggestions import members_for_member, projects_for_member
 
 api = NinjaAPI(
     title="Social Innovation Hub API",
@@ -26,6 +29,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    throttle=[AnonApiThrottle(), AuthApiThrottle()],
 )
 
 MAX_SIZE = 100
@@ -184,3 +188,198 @@ def project_detail(request: HttpRequest, slug: str):
         slug=slug,
     )
     return {**project_row(project, private=False), "slug": project.slug}
+
+
+# Matchmaking ----------------------------------------------------------------
+
+MAX_MATCHES = 50
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+    params: dict
+
+
+class MemberMatchOut(Schema):
+    slug: str
+    name: str
+    url: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class ProjectMatchOut(Schema):
+    slug: str
+    name: str
+    url: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class ProjectMatchesOut(Schema):
+    kind: str | None = None
+    results: list[MemberMatchOut]
+
+
+class MemberMatchesOut(Schema):
+    projects: list[ProjectMatchOut]
+    members: list[MemberMatchOut]
+
+
+class MatchQuery(Schema):
+    kind: str | None = None
+    size: int = 10
+
+
+class NeedIn(Schema):
+    kind: str = ""
+    text: str
+
+
+class DraftMatchIn(Schema):
+    """An experiment that is not stored: nothing of it is saved."""
+
+    title: str
+    summary: str = ""
+    description: str = ""
+    keywords: list[str] = []
+    sectors: list[str] = []
+    disciplines: list[str] = []
+    languages: list[str] = []
+    commune: str = ""
+    city: str = ""
+    country: str = ""
+    partners: list[str] = []
+    needs: list[NeedIn] = []
+    kind: str | None = None
+    size: int = 10
+
+
+class Invalid(Exception):
+    pass
+
+
+@api.exception_handler(Invalid)
+def invalid_request(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=422)
+
+
+def _kind(kind: str | None) -> str | None:
+    if kind and kind not in MemberKind.values:
+        raise Invalid(f"Unknown kind {kind!r}; one of {', '.join(MemberKind.values)}.")
+    return kind or None
+
+
+def _size(size: int) -> int:
+    return min(max(size, 1), MAX_MATCHES)
+
+
+def _reasons(reasons) -> list[dict]:
+    return [reason.as_dict() for reason in reasons]
+
+
+def _member_matches(matches) -> list[dict]:
+    return [
+        {
+            "slug": m.source.get("slug", ""),
+            "name": m.source.get("name", ""),
+            "url": m.source.get("url", ""),
+            "score": m.score,
+            "reasons": _reasons(m.reasons),
+        }
+        for m in matches
+    ]
+
+
+def _project_matches(matches) -> list[dict]:
+    return [
+        {
+            "slug": m.source.get("slug", ""),
+            "name": m.source.get("title", ""),
+            "url": m.source.get("url", ""),
+            "score": m.score,
+            "reasons": _reasons(m.reasons),
+        }
+        for m in matches
+    ]
+
+
+@api.get(
+    "/projects/{slug}/matches",
+    response={200: ProjectMatchesOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    summary="Members who could join a published experiment, with reasons",
+    tags=["matchmaking"],
+)
+def project_matches(request: HttpRequest, slug: str, params: Query[MatchQuery]):
+    project = get_object_or_404(Project.objects.published(), slug=slug)
+    kind = _kind(params.kind)
+    try:
+        matches = members_for_project(
+            project=DraftProject.from_project(project),
+            kind=kind,
+            size=_size(params.size),
+        )
+    except SearchUnavailable as exc:
+        raise Unavailable from exc
+    return {"kind": kind, "results": _member_matches(matches)}
+
+
+@api.post(
+    "/matches",
+    response={200: ProjectMatchesOut, 422: ErrorOut, 503: ErrorOut},
+    summary="Members who could join a draft experiment (nothing is stored)",
+    tags=["matchmaking"],
+)
+def draft_matches(request: HttpRequest, payload: DraftMatchIn):
+    kind = _kind(payload.kind)
+    slugs = list(dict.fromkeys(payload.partners))
+    partners = dict(
+        Member.objects.published().filter(slug__in=slugs).values_list("slug", "pk")
+    )
+    unknown = [slug for slug in slugs if slug not in partners]
+    if unknown:
+        raise Invalid(f"Unknown partners: {', '.join(unknown)}.")
+    draft = DraftProject(
+        title=payload.title,
+        summary=payload.summary,
+        description=payload.description,
+        keywords=payload.keywords,
+        sectors=payload.sectors,
+        disciplines=payload.disciplines,
+        languages=payload.languages,
+        commune=payload.commune,
+        city=payload.city,
+        country=payload.country,
+        partners=[partners[slug] for slug in slugs],
+        needs=[(need.kind, need.text) for need in payload.needs],
+    )
+    try:
+        matches = members_for_project(
+            project=draft, kind=kind, size=_size(payload.size)
+        )
+    except SearchUnavailable as exc:
+        raise Unavailable from exc
+    return {"kind": kind, "results": _member_matches(matches)}
+
+
+@api.get(
+    "/members/{slug}/matches",
+    response={200: MemberMatchesOut, 404: ErrorOut, 503: ErrorOut},
+    summary="Experiments a published member could join and people it could "
+    "work with, from its public profile",
+    tags=["matchmaking"],
+)
+def member_matches(request: HttpRequest, slug: str, size: int = 10):
+    member = get_object_or_404(Member.objects.published(), slug=slug)
+    try:
+        projects = projects_for_member(
+            member=member, size=_size(size), public_only=True
+        )
+        members = members_for_member(member=member, size=_size(size), public_only=True)
+    except SearchUnavailable as exc:
+        raise Unavailable from exc
+    return {
+        "projects": _project_matches(projects),
+        "members": _member_matches(members),
+    }

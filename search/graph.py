@@ -2,6 +2,11 @@
 
 Held in memory per process (about 50 bytes an edge: 40k partnerships take a
 few MB) and reloaded when the partnership table changes.
+
+A contact request that its members marked as having led to a collaboration
+links them too, as a virtual two-member project whose id is the request's
+primary key negated (`-contact_request.pk`), so that collaborations started on
+the hub strengthen later suggestions.
 """
 
 import math
@@ -10,9 +15,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
-from projects.models import ProjectPartner
+from members.models import ContactRequest, ContactStatus
+from projects.models import Project, ProjectPartner
 
 RELOAD_CHECK_SECONDS = 30
 
@@ -33,6 +39,13 @@ class CollaborationGraph:
         for member_id, project_id in rows.iterator(chunk_size=10_000):
             projects_of[member_id].append(project_id)
             members_of[project_id].append(member_id)
+        for pk, sender_id, receiver_id in _collaborations().values_list(
+            "pk", "sender_id", "receiver_id"
+        ):
+            virtual = -pk
+            for member_id in (sender_id, receiver_id):
+                projects_of[member_id].append(virtual)
+                members_of[virtual].append(member_id)
         return cls(dict(projects_of), dict(members_of), _signature())
 
     def degree(self, member_id: int) -> int:
@@ -56,9 +69,29 @@ class CollaborationGraph:
         return out
 
 
+def _collaborations():
+    """Accepted contact requests that led to a collaboration."""
+    return ContactRequest.objects.filter(
+        status=ContactStatus.ACCEPTED, led_to_collaboration=True
+    )
+
+
 def _signature() -> tuple:
-    aggregate = ProjectPartner.objects.aggregate(n=Count("id"), last=Max("id"))
-    return (aggregate["n"], aggregate["last"])
+    """Changes whenever an edge may have: partnerships added, removed or
+    confirmed, projects published or archived, collaborations recorded."""
+    partners = ProjectPartner.objects.aggregate(
+        n=Count("id"), last=Max("id"), confirmed=Count("id", filter=Q(confirmed=True))
+    )
+    projects = Project.objects.aggregate(changed=Max("updated_at"))
+    contacts = _collaborations().aggregate(n=Count("id"), last=Max("id"))
+    return (
+        partners["n"],
+        partners["last"],
+        partners["confirmed"],
+        projects["changed"],
+        contacts["n"],
+        contacts["last"],
+    )
 
 
 _lock = threading.Lock()

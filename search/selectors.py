@@ -125,9 +125,16 @@ class SearchPage:
     facets: list[Facet] = field(default_factory=list)
 
 
+# Facets on integer fields; any other value matches nothing (instead of making
+# Elasticsearch refuse the whole query, which read as "search unavailable").
+INTEGER_FACET_FIELDS = {"sdgs"}
+
+
 def _filter_clause(field_name: str, values: list[str]):
     if field_name in ("emes_verified", "open_to_collaboration"):
         values = [v == "true" for v in values]
+    elif field_name in INTEGER_FACET_FIELDS:
+        values = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10]
     return Q("terms", **{field_name: values})
 
 

@@ -1,11 +1,20 @@
-"""Create or update the demo editorial pages from `editorial.json` (idempotent)."""
+"""Create or update the demo editorial pages from `editorial.json` (idempotent).
 
+The pages are written in English (the default locale), then translated into
+every other content language with Wagtail's own tools: `copy_for_translation`
+builds the same tree in the locale, and `editorial_translations.json` gives the
+translated texts. A page without a translated text keeps the copied one.
+"""
+
+import json
 from datetime import date, datetime
+from pathlib import Path
 
+from django.conf import settings as django_settings
 from django.utils import timezone
 from django.utils.html import escape
 
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from hub.models import (
     EventIndexPage,
@@ -62,9 +71,28 @@ def _child(parent: Page, model, slug: str, **fields) -> Page:
     return page
 
 
-def _home(data: dict) -> HomePage:
+TRANSLATIONS_PATH = Path(__file__).resolve().parent / "editorial_translations.json"
+
+
+def locales_ensure() -> tuple[Locale, list[Locale]]:
+    """The default locale and the other content locales, created when missing.
+
+    Tests that flush the database remove Wagtail's initial locale too, so
+    nothing here assumes a row exists.
+    """
+    default_code = django_settings.LANGUAGE_CODE
+    default, _created = Locale.objects.get_or_create(language_code=default_code)
+    others = [
+        Locale.objects.get_or_create(language_code=code)[0]
+        for code, _name in django_settings.WAGTAIL_CONTENT_LANGUAGES
+        if code != default_code
+    ]
+    return default, others
+
+
+def _home(data: dict, locale: Locale) -> HomePage:
     root = Page.get_first_root_node()
-    home = HomePage.objects.first()
+    home = HomePage.objects.filter(locale=locale).first()
     fields = {
         "title": "Social Innovation Hub",
         "hero_heading": data["hero_heading"],
@@ -73,7 +101,7 @@ def _home(data: dict) -> HomePage:
     }
     if home is None:
         # Wagtail's initial "Welcome" page holds the slug "home" until replaced.
-        home = HomePage(slug="hub-home", **fields)
+        home = HomePage(slug="hub-home", locale=locale, **fields)
         root.add_child(instance=home)
     else:
         for key, value in fields.items():
@@ -98,8 +126,58 @@ def _aware(value: str) -> datetime:
     return timezone.make_aware(datetime.fromisoformat(value))
 
 
+def _form_fields(form_page: FormPage, fields: list[dict]) -> None:
+    FormField.objects.filter(page=form_page).delete()
+    for order, field in enumerate(fields):
+        FormField.objects.create(
+            page=form_page,
+            sort_order=order,
+            label=field["label"],
+            field_type=field["field_type"],
+            required=field.get("required", False),
+            choices=field.get("choices", ""),
+        )
+
+
+def _translate(page: Page, locale: Locale, texts: dict) -> Page:
+    """The translation of `page` in `locale`, created and updated with `texts`."""
+    translation = page.get_translation_or_none(locale)
+    if translation is None:
+        translation = page.copy_for_translation(locale, copy_parents=True)
+    translation = translation.specific
+    for key, value in texts.items():
+        if key == "body":
+            value = _stream(value)
+        elif key in ("intro", "thank_you_text") and isinstance(
+            translation, HomePage | FormPage
+        ):
+            value = _html(value)
+        elif key == "fields":
+            continue
+        setattr(translation, key, value)
+    translation.save_revision().publish()
+    if "fields" in texts:
+        _form_fields(translation, texts["fields"])
+    return translation
+
+
+def editorial_translate(pages: list[Page], home: HomePage, data: dict) -> int:
+    """Translate the demo tree into every other locale; returns the page count."""
+    _default, others = locales_ensure()
+    count = 0
+    for locale in others:
+        texts = data.get(locale.language_code, {})
+        _translate(home, locale, texts.get("home", {}))
+        page_texts = texts.get("pages", {})
+        for page in pages:
+            _translate(page, locale, page_texts.get(page.slug, {}))
+            count += 1
+    return count
+
+
 def editorial_load(data: dict) -> str:
-    home = _home(data["home"])
+    default_locale, _others = locales_ensure()
+    home = _home(data["home"], default_locale)
     for page in data["standard_pages"]:
         _child(
             home,
@@ -158,33 +236,32 @@ def editorial_load(data: dict) -> str:
         from_address="hub@hub.example.org",
         subject="New message from the hub's contact form",
     )
-    FormField.objects.filter(page=form_page).delete()
-    for order, field in enumerate(contact["fields"]):
-        FormField.objects.create(
-            page=form_page,
-            sort_order=order,
-            label=field["label"],
-            field_type=field["field_type"],
-            required=field.get("required", False),
-            choices=field.get("choices", ""),
-        )
+    _form_fields(form_page, contact["fields"])
+    # Parents before children: a translation is copied under its parent's.
+    pages = [
+        page.specific for page in Page.objects.descendant_of(home).order_by("path")
+    ]
+    translated = editorial_translate(
+        pages, home, json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8"))
+    )
     site = Site.objects.get(is_default_site=True)
     settings = SiteSettings.for_site(site)
     settings.privacy_page = privacy_page
     settings.contact_email = "hello@hub.example.org"
     settings.contact_address = "Rue de l'Expérimentation 1\n1000 Bruxelles"
+    # Site paths get the visitor's language prefix and the labels "Members" and
+    # "Experiments" are interface strings, so both follow the visitor's
+    # language; chosen pages link to their translation, titled in it.
     settings.navigation = [
         {"type": "link", "value": {"label": label, "page": None, "url": url}}
-        for label, url in (
-            ("Members", "/members/"),
-            ("Experiments", "/projects/"),
-            ("News", news_index.url),
-            ("Events", event_index.url),
-            ("Contact", form_page.url),
-        )
+        for label, url in (("Members", "/members/"), ("Experiments", "/projects/"))
+    ] + [
+        {"type": "link", "value": {"label": "", "page": page.pk, "url": ""}}
+        for page in (news_index, event_index, form_page)
     ]
     settings.save()
     return (
         f"editorial: home, {len(data['standard_pages']) + 1} pages, "
-        f"{len(data['news'])} news, {len(data['events'])} events, contact form"
+        f"{len(data['news'])} news, {len(data['events'])} events, contact form; "
+        f"{translated} translated pages"
     )

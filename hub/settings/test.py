@@ -16,3 +16,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Without the `search_index` fixture a test must not write to any real node:
 # port 9 (discard) refuses connections, like an Elasticsearch outage.
 ELASTICSEARCH_URL = "http://127.0.0.1:9"
+# Throttles stay out of the way of ordinary tests; hub/tests/test_security.py
+# lowers them to check that they bite.
+HUB_API_RATE_ANON = "100000/m"
+HUB_API_RATE_AUTH = "100000/m"

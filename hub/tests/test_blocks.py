@@ -23,7 +23,7 @@ def test_standard_page_renders_every_block(client, tree):
     assert "We met a research team that needed exactly our data." in html
     assert "Coordinator of a repair social enterprise" in html
     # call to action
-    assert '<a class="button" href="/members/">Create a profile</a>' in html
+    assert '<a class="button" href="/en/members/">Create a profile</a>' in html
     # embed, from the stored oEmbed answer
     assert 'src="https://www.youtube.com/embed/hub-demo"' in html
     # testimonial

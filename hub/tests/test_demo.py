@@ -28,13 +28,30 @@ def test_demo_loads_a_realistic_network_and_reloading_duplicates_nothing(client)
     first = counts()
     assert first[0] >= 20 and first[1] >= 8
     assert set(Member.objects.values_list("kind", flat=True)) == set(MemberKind.values)
-    assert HomePage.objects.live().count() == 1
+    # One home page per content language: en, fr, nl.
+    assert HomePage.objects.live().count() == 3
     assert NewsPage.objects.live().count() >= 3
     assert EventPage.objects.live().count() >= 3
 
     call_command("hub_demo")
     assert counts() == first
 
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200
     news = NewsPage.objects.live().first()
     assert client.get(news.url).status_code == 200
+
+
+def test_demo_translates_the_editorial_tree_into_french_and_dutch(client):
+    """Every English page has a live fr and nl translation with translated text."""
+    call_command("hub_demo")
+    english = Page.objects.filter(locale__language_code="en", depth__gt=1).live()
+    for language in ("fr", "nl"):
+        translated = Page.objects.filter(locale__language_code=language).live()
+        assert translated.count() == english.count()
+    about = Page.objects.get(locale__language_code="fr", slug="about")
+    assert about.title == "À propos du réseau"
+    response = client.get(about.url)
+    assert response.status_code == 200
+    assert "À propos du réseau" in response.text
+    assert client.get("/nl/").status_code == 200
+    assert "Waar Brussel experimenteert" in client.get("/nl/").text

@@ -81,7 +81,7 @@ def test_event_page_shows_when_where_and_registration(client, tree):
     assert "La Salle des Machines" in html
     assert "Quai des Charbonnages 40<br>1080 Molenbeek-Saint-Jean" in html
     assert 'href="https://events.example.org/matchmaking"' in html
-    assert 'href="/events/matchmaking-evening/ical/"' in html
+    assert 'href="/en/events/matchmaking-evening/ical/"' in html
 
 
 def test_ical_download(client, tree):

@@ -24,7 +24,7 @@ def test_home_page_shows_the_latest_three_news(client, tree):
         "Earlier 2",
     ]
     assert "Earlier 3" not in response.text
-    assert 'href="/news/"' in response.text
+    assert 'href="/en/news/"' in response.text
 
 
 def test_home_page_shows_upcoming_events(client, tree):

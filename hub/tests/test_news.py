@@ -95,5 +95,5 @@ def test_news_page_links_its_tags_to_the_filtered_listing(client, tree):
     response = client.get(tree.news.url)
     assert response.status_code == 200
     assert f'<time datetime="{tree.news.date:%Y-%m-%d}">' in response.text
-    assert 'href="/news/?tag=energy"' in response.text
-    assert 'href="/news/?tag=call"' in response.text
+    assert 'href="/en/news/?tag=energy"' in response.text
+    assert 'href="/en/news/?tag=call"' in response.text

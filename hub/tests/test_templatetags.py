@@ -60,9 +60,9 @@ def test_navigation_falls_back_to_members_projects_search(client, tree):
     """With no navigation in the settings, the menu links to the main views."""
     html = client.get(tree.home.url).text
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
-    assert 'href="/members/"' in nav
-    assert 'href="/projects/"' in nav
-    assert 'href="/search/"' in nav
+    assert 'href="/en/members/"' in nav
+    assert 'href="/en/projects/"' in nav
+    assert 'href="/en/search/"' in nav
 
 
 def test_navigation_and_footer_come_from_site_settings(client, tree):
@@ -80,14 +80,14 @@ def test_navigation_and_footer_come_from_site_settings(client, tree):
 
     html = client.get(tree.news_index.url).text
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
-    assert '<a href="/news/" aria-current="page">News</a>' in nav
-    assert '<a href="/members/">Find partners</a>' in nav
-    assert 'href="/projects/"' not in nav
+    assert '<a href="/en/news/" aria-current="page">News</a>' in nav
+    assert '<a href="/en/members/">Find partners</a>' in nav
+    assert 'href="/en/projects/"' not in nav
 
     footer = html[html.index('<footer class="site-footer">') :]
-    assert '<a href="/contact/">Write to us</a>' in footer
+    assert '<a href="/en/contact/">Write to us</a>' in footer
     assert "Run by the <b>editorial team</b>." in footer
-    assert '<a href="/privacy/">Privacy policy</a>' in footer
+    assert '<a href="/en/privacy/">Privacy policy</a>' in footer
     assert "Rue de la Loi 1<br>1000 Bruxelles" in footer
     assert 'href="mailto:hello@hub.example.org"' in footer
 

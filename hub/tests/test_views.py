@@ -5,7 +5,7 @@ from hub.tests.factories import StandardPageFactory
 
 def test_search_finds_a_page_by_a_word_in_its_body(client, tree):
     """A word that only appears in a StreamField body finds the page."""
-    response = client.get("/search/", {"q": "zanzibarian"})
+    response = client.get("/en/search/", {"q": "zanzibarian"})
     assert response.status_code == 200
     results = list(response.context["page_results"])
     assert [page.pk for page in results] == [tree.standard.pk]
@@ -17,14 +17,14 @@ def test_search_finds_a_page_by_a_word_in_its_body(client, tree):
 
 def test_search_shows_the_intro_when_there_is_no_description(client, tree):
     """Without a search description, the result shows the page's intro."""
-    response = client.get("/search/", {"q": "Matchmaking"})
+    response = client.get("/en/search/", {"q": "Matchmaking"})
     assert tree.event.pk in [page.pk for page in response.context["page_results"]]
     assert "Short pitches and one-to-one meetings" in response.text
 
 
 def test_search_finds_news_by_title(client, tree):
     """News pages are found by words of their title."""
-    response = client.get("/search/", {"q": "poverty"})
+    response = client.get("/en/search/", {"q": "poverty"})
     assert tree.news.pk in [page.pk for page in response.context["page_results"]]
 
 
@@ -36,14 +36,14 @@ def test_search_ignores_unpublished_pages(client, tree):
         intro="A quokkalicious secret.",
         live=False,
     )
-    response = client.get("/search/", {"q": "quokkalicious"})
+    response = client.get("/en/search/", {"q": "quokkalicious"})
     assert list(response.context["page_results"]) == []
     assert "No page matches this search" in response.text
 
 
 def test_empty_query_shows_only_the_form(client, tree):
     """Without a query there are no results, just the search form."""
-    response = client.get("/search/")
+    response = client.get("/en/search/")
     assert response.status_code == 200
     assert response.context["page_results"] is None
     assert 'id="search-q"' in response.text
@@ -55,14 +55,14 @@ def test_search_results_are_paginated(client, tree):
         StandardPageFactory(
             parent=tree.home, title=f"Wombat page {n}", intro="About wombats."
         )
-    response = client.get("/search/", {"q": "wombats"})
+    response = client.get("/en/search/", {"q": "wombats"})
     page_results = response.context["page_results"]
     assert page_results.paginator.count == 12
     assert len(page_results) == 10
     assert 'href="?q=wombats&amp;page=2"' in response.text
 
-    response = client.get("/search/", {"q": "wombats", "page": "2"})
+    response = client.get("/en/search/", {"q": "wombats", "page": "2"})
     assert len(response.context["page_results"]) == 2
 
-    response = client.get("/search/", {"q": "wombats", "page": "nope"})
+    response = client.get("/en/search/", {"q": "wombats", "page": "nope"})
     assert response.context["page_results"].number == 1

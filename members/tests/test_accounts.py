@@ -19,35 +19,35 @@ def _link(message) -> str:
 def test_signup_requires_email_verification_then_logs_in(client):
     """A new account cannot log in until the link e-mailed to it is followed."""
     response = client.post(
-        "/accounts/signup/",
+        "/en/accounts/signup/",
         {"email": "nadia@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and "nadia@example.org" in mail.outbox[0].to
-    assert client.get("/dashboard/").status_code == 302  # not logged in yet
+    assert client.get("/en/dashboard/").status_code == 302  # not logged in yet
 
     confirm_url = _link(mail.outbox[0])
     assert client.post(confirm_url).status_code == 302
-    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/en/dashboard/").status_code == 200
 
     client.logout()
     response = client.post(
-        "/accounts/login/", {"login": "nadia@example.org", "password": PASSWORD}
+        "/en/accounts/login/", {"login": "nadia@example.org", "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/en/dashboard/").status_code == 200
 
 
 def test_unverified_account_cannot_log_in(client):
     """Log-in with an unverified address sends a new verification mail instead."""
     client.post(
-        "/accounts/signup/",
+        "/en/accounts/signup/",
         {"email": "tom@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     client.logout()
     mail.outbox.clear()
-    client.post("/accounts/login/", {"login": "tom@example.org", "password": PASSWORD})
-    assert client.get("/dashboard/").status_code == 302
+    client.post("/en/accounts/login/", {"login": "tom@example.org", "password": PASSWORD})
+    assert client.get("/en/dashboard/").status_code == 302
 
 
 def test_password_reset_by_email(client):
@@ -60,7 +60,7 @@ def test_password_reset_by_email(client):
     EmailAddress.objects.create(
         user=user, email=user.email, verified=True, primary=True
     )
-    client.post("/accounts/password/reset/", {"email": "ines@example.org"})
+    client.post("/en/accounts/password/reset/", {"email": "ines@example.org"})
     assert len(mail.outbox) == 1
     reset_url = _link(mail.outbox[0])
     response = client.get(reset_url, follow=True)
@@ -82,7 +82,7 @@ def test_email_change_needs_verification_of_the_new_address(client):
         user=user, email=user.email, verified=True, primary=True
     )
     client.force_login(user)
-    client.post("/accounts/email/", {"email": "jo.new@example.org", "action_add": ""})
+    client.post("/en/accounts/email/", {"email": "jo.new@example.org", "action_add": ""})
     assert EmailAddress.objects.filter(
         email="jo.new@example.org", verified=False
     ).exists()

@@ -102,19 +102,19 @@ def test_receiver_contact_data_hidden_until_accepted_then_shown(
     e-mail or phone; after acceptance the sender's request page shows both, and
     the receiver's page shows the sender's."""
     client.force_login(alice)
-    form_page = client.get(f"/contacts/new/{receiver.slug}/")
+    form_page = client.get(f"/en/contacts/new/{receiver.slug}/")
     assert form_page.status_code == 200
     response = client.post(
-        f"/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
+        f"/en/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
     )
     contact_request = ContactRequest.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/contacts/{contact_request.pk}/"
+    assert response["Location"] == f"/en/contacts/{contact_request.pk}/"
 
     pages = [
         form_page,
-        client.get(f"/contacts/{contact_request.pk}/"),
-        client.get("/contacts/"),
+        client.get(f"/en/contacts/{contact_request.pk}/"),
+        client.get("/en/contacts/"),
         client.get(receiver.get_absolute_url()),
     ]
     for page in pages:
@@ -127,15 +127,15 @@ def test_receiver_contact_data_hidden_until_accepted_then_shown(
     )
 
     client.force_login(bob)
-    bob_page = client.get(f"/contacts/{contact_request.pk}/")
+    bob_page = client.get(f"/en/contacts/{contact_request.pk}/")
     assert SENDER_EMAIL not in bob_page.text and SENDER_PHONE not in bob_page.text
     assert MESSAGE in bob_page.text
-    assert client.post(f"/contacts/{contact_request.pk}/accept/").status_code == 302
+    assert client.post(f"/en/contacts/{contact_request.pk}/accept/").status_code == 302
 
-    bob_page = client.get(f"/contacts/{contact_request.pk}/")
+    bob_page = client.get(f"/en/contacts/{contact_request.pk}/")
     assert SENDER_EMAIL in bob_page.text and SENDER_PHONE in bob_page.text
     client.force_login(alice)
-    alice_page = client.get(f"/contacts/{contact_request.pk}/")
+    alice_page = client.get(f"/en/contacts/{contact_request.pk}/")
     assert RECEIVER_EMAIL in alice_page.text and RECEIVER_PHONE in alice_page.text
 
 
@@ -196,7 +196,7 @@ def test_declined_request_page_hides_contact_data(client, alice, bob, pending):
         user=bob, contact_request=pending, accept=False, reply="Merci, mais non."
     )
     client.force_login(alice)
-    page = client.get(f"/contacts/{pending.pk}/")
+    page = client.get(f"/en/contacts/{pending.pk}/")
     assert "Merci, mais non." in page.text
     assert RECEIVER_EMAIL not in page.text and RECEIVER_PHONE not in page.text
 
@@ -382,7 +382,7 @@ def test_rate_limit_shown_on_the_form(client, alice, sender):
     receiver = MemberFactory()
     client.force_login(alice)
     response = client.post(
-        f"/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
+        f"/en/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
     )
     assert response.status_code == 200
     assert "too many contact requests today" in response.text
@@ -400,7 +400,7 @@ def test_form_offers_my_members_and_related_projects(client, alice, sender, rece
     theirs = ProjectFactory(title="Leur expérience", owner=receiver)
     ProjectFactory(title="Expérience étrangère", owner=MemberFactory())
     client.force_login(alice)
-    response = client.get(f"/contacts/new/{receiver.slug}/?project={theirs.slug}")
+    response = client.get(f"/en/contacts/new/{receiver.slug}/?project={theirs.slug}")
     assert response.status_code == 200
     assert '<select name="sender"' in response.text
     assert '<label for="id_message">' in response.text
@@ -409,7 +409,7 @@ def test_form_offers_my_members_and_related_projects(client, alice, sender, rece
     assert f'value="{theirs.pk}" selected' in response.text
 
     response = client.post(
-        f"/contacts/new/{receiver.slug}/",
+        f"/en/contacts/new/{receiver.slug}/",
         {"sender": second.pk, "project": mine.pk, "message": MESSAGE},
     )
     assert response.status_code == 302
@@ -421,7 +421,7 @@ def test_form_shows_field_errors(client, alice, sender, receiver):
     """A too-short message is refused with an error next to the field."""
     client.force_login(alice)
     response = client.post(
-        f"/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": "Hi"}
+        f"/en/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": "Hi"}
     )
     assert response.status_code == 200
     assert 'id="id_message_error"' in response.text
@@ -432,19 +432,19 @@ def test_form_without_managed_member_links_to_dashboard(client, receiver):
     """A user who manages no member is told so and sent to the dashboard."""
     user = make_user("newcomer")
     client.force_login(user)
-    response = client.get(f"/contacts/new/{receiver.slug}/")
+    response = client.get(f"/en/contacts/new/{receiver.slug}/")
     assert response.status_code == 200
-    assert 'href="/dashboard/"' in response.text
+    assert 'href="/en/dashboard/"' in response.text
     assert '<form class="form"' not in response.text
-    client.post(f"/contacts/new/{receiver.slug}/", {"message": MESSAGE})
+    client.post(f"/en/contacts/new/{receiver.slug}/", {"message": MESSAGE})
     assert not ContactRequest.objects.exists()
 
 
 def test_form_for_own_member_offers_no_sender(client, alice, sender):
     """Managing only the receiver itself means there is nobody to send from."""
     client.force_login(alice)
-    response = client.get(f"/contacts/new/{sender.slug}/")
-    assert 'href="/dashboard/"' in response.text
+    response = client.get(f"/en/contacts/new/{sender.slug}/")
+    assert 'href="/en/dashboard/"' in response.text
 
 
 def test_form_for_closed_receiver_says_so(client, alice, sender, receiver):
@@ -453,10 +453,10 @@ def test_form_for_closed_receiver_says_so(client, alice, sender, receiver):
     receiver.open_to_collaboration = False
     receiver.save()
     client.force_login(alice)
-    response = client.get(f"/contacts/new/{receiver.slug}/")
+    response = client.get(f"/en/contacts/new/{receiver.slug}/")
     assert "not accepting contact requests" in response.text
     client.post(
-        f"/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
+        f"/en/contacts/new/{receiver.slug}/", {"sender": sender.pk, "message": MESSAGE}
     )
     assert not ContactRequest.objects.exists()
 
@@ -464,13 +464,13 @@ def test_form_for_closed_receiver_says_so(client, alice, sender, receiver):
 def test_form_requires_login_and_published_receiver(client, alice, receiver):
     """Anonymous visitors go to the login page; unknown or suspended members
     are not found."""
-    response = client.get(f"/contacts/new/{receiver.slug}/")
+    response = client.get(f"/en/contacts/new/{receiver.slug}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     client.force_login(alice)
-    assert client.get("/contacts/new/nobody-here/").status_code == 404
+    assert client.get("/en/contacts/new/nobody-here/").status_code == 404
     receiver.status = MemberStatus.SUSPENDED
     receiver.save()
-    assert client.get(f"/contacts/new/{receiver.slug}/").status_code == 404
+    assert client.get(f"/en/contacts/new/{receiver.slug}/").status_code == 404
 
 
 # Permissions of the actions
@@ -481,7 +481,7 @@ ACTIONS = ["accept", "decline", "withdraw", "collaboration"]
 @pytest.mark.parametrize("action", ACTIONS)
 def test_action_requires_login(client, pending, action):
     """Anonymous POSTs are sent to the login page and change nothing."""
-    response = client.post(f"/contacts/{pending.pk}/{action}/")
+    response = client.post(f"/en/contacts/{pending.pk}/{action}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     pending.refresh_from_db()
     assert pending.status == ContactStatus.PENDING
@@ -492,7 +492,7 @@ def test_action_by_unrelated_user_is_not_found(client, outsider, pending, action
     """A user managing an unrelated member gets 404, as if the request did not
     exist."""
     client.force_login(outsider)
-    assert client.post(f"/contacts/{pending.pk}/{action}/").status_code == 404
+    assert client.post(f"/en/contacts/{pending.pk}/{action}/").status_code == 404
     pending.refresh_from_db()
     assert pending.status == ContactStatus.PENDING
 
@@ -501,7 +501,7 @@ def test_action_by_unrelated_user_is_not_found(client, outsider, pending, action
 def test_action_is_post_only(client, bob, pending, action):
     """GET on an action is refused."""
     client.force_login(bob)
-    assert client.get(f"/contacts/{pending.pk}/{action}/").status_code == 405
+    assert client.get(f"/en/contacts/{pending.pk}/{action}/").status_code == 405
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -511,21 +511,21 @@ def test_action_needs_csrf_token(bob, pending, action):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(bob)
-    assert client.post(f"/contacts/{pending.pk}/{action}/").status_code == 403
+    assert client.post(f"/en/contacts/{pending.pk}/{action}/").status_code == 403
 
 
 def test_detail_and_list_of_unrelated_user(client, outsider, pending):
     """The detail page is 404 for non-parties and the list does not show it."""
     client.force_login(outsider)
-    assert client.get(f"/contacts/{pending.pk}/").status_code == 404
-    assert "Atelier Alice" not in client.get("/contacts/").text
+    assert client.get(f"/en/contacts/{pending.pk}/").status_code == 404
+    assert "Atelier Alice" not in client.get("/en/contacts/").text
 
 
 @pytest.mark.parametrize("action", ["accept", "decline"])
 def test_sender_manager_cannot_answer(client, alice, pending, action):
     """The sender's manager cannot accept or decline its own request."""
     client.force_login(alice)
-    assert client.post(f"/contacts/{pending.pk}/{action}/").status_code == 403
+    assert client.post(f"/en/contacts/{pending.pk}/{action}/").status_code == 403
     pending.refresh_from_db()
     assert pending.status == ContactStatus.PENDING
     with pytest.raises(PermissionDenied):
@@ -537,9 +537,9 @@ def test_receiver_manager_can_accept(client, bob, pending):
     message."""
     client.force_login(bob)
     response = client.post(
-        f"/contacts/{pending.pk}/accept/", {"reply": "Volontiers."}, follow=True
+        f"/en/contacts/{pending.pk}/accept/", {"reply": "Volontiers."}, follow=True
     )
-    assert response.redirect_chain == [(f"/contacts/{pending.pk}/", 302)]
+    assert response.redirect_chain == [(f"/en/contacts/{pending.pk}/", 302)]
     assert "You accepted the request" in response.text
     pending.refresh_from_db()
     assert pending.status == ContactStatus.ACCEPTED and pending.reply == "Volontiers."
@@ -548,7 +548,7 @@ def test_receiver_manager_can_accept(client, bob, pending):
 def test_receiver_manager_can_decline(client, bob, pending):
     """The receiver's manager declines; the request is closed."""
     client.force_login(bob)
-    client.post(f"/contacts/{pending.pk}/decline/")
+    client.post(f"/en/contacts/{pending.pk}/decline/")
     pending.refresh_from_db()
     assert pending.status == ContactStatus.DECLINED
 
@@ -557,7 +557,7 @@ def test_answered_request_cannot_be_answered_again(client, bob, pending):
     """A second answer is refused with an error message."""
     contact_request_answer(user=bob, contact_request=pending, accept=False)
     client.force_login(bob)
-    response = client.post(f"/contacts/{pending.pk}/accept/", follow=True)
+    response = client.post(f"/en/contacts/{pending.pk}/accept/", follow=True)
     assert "no longer waiting for an answer" in response.text
     pending.refresh_from_db()
     assert pending.status == ContactStatus.DECLINED
@@ -570,9 +570,9 @@ def test_sender_manager_withdraws_pending_request(client, alice, bob, pending):
     """The sender withdraws a pending request; it can then not be accepted, and
     the receiver cannot withdraw it."""
     client.force_login(bob)
-    assert client.post(f"/contacts/{pending.pk}/withdraw/").status_code == 403
+    assert client.post(f"/en/contacts/{pending.pk}/withdraw/").status_code == 403
     client.force_login(alice)
-    response = client.post(f"/contacts/{pending.pk}/withdraw/", follow=True)
+    response = client.post(f"/en/contacts/{pending.pk}/withdraw/", follow=True)
     assert "Your request was withdrawn." in response.text
     pending.refresh_from_db()
     assert pending.status == ContactStatus.WITHDRAWN
@@ -597,7 +597,7 @@ def test_collaboration_view(client, bob, pending):
     """The receiver marks the collaboration from the request page."""
     contact_request_answer(user=bob, contact_request=pending, accept=True)
     client.force_login(bob)
-    response = client.post(f"/contacts/{pending.pk}/collaboration/", follow=True)
+    response = client.post(f"/en/contacts/{pending.pk}/collaboration/", follow=True)
     assert "recorded as a collaboration" in response.text
     pending.refresh_from_db()
     assert pending.led_to_collaboration is True
@@ -637,17 +637,17 @@ def test_list_page(client, alice, bob, pending):
     """The list page shows the request with its status to both sides."""
     for user in (alice, bob):
         client.force_login(user)
-        response = client.get("/contacts/")
+        response = client.get("/en/contacts/")
         assert response.status_code == 200
-        assert f'href="/contacts/{pending.pk}/"' in response.text
+        assert f'href="/en/contacts/{pending.pk}/"' in response.text
         assert "Waiting for an answer" in response.text
 
 
 def test_list_page_without_member_links_to_dashboard(client):
     """A user without a member is told how to create one."""
     client.force_login(make_user("newcomer"))
-    response = client.get("/contacts/")
-    assert 'href="/dashboard/"' in response.text
+    response = client.get("/en/contacts/")
+    assert 'href="/en/dashboard/"' in response.text
 
 
 def test_detail_shows_history(client, alice, bob, pending):
@@ -656,7 +656,7 @@ def test_detail_shows_history(client, alice, bob, pending):
         user=bob, contact_request=pending, accept=True, reply="Rendez-vous mardi."
     )
     client.force_login(alice)
-    response = client.get(f"/contacts/{pending.pk}/")
+    response = client.get(f"/en/contacts/{pending.pk}/")
     assert MESSAGE in response.text
     assert "Accepted by Habitat Bob" in response.text
     assert "Rendez-vous mardi." in response.text

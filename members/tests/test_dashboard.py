@@ -33,7 +33,7 @@ def managed_member(user, **fields):
 def test_dashboard_requires_login(client):
     response = client.get(reverse("dashboard:home"))
     assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
+    assert response.url.startswith("/en/accounts/login/")
 
 
 def test_dashboard_empty_states(client):

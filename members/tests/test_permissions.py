@@ -124,6 +124,30 @@ CASES = [
         "/projects/partnerships/{invite}/confirm/",
         {"member": HIDDEN, "manager": OK, "editor": OK | HIDDEN},
     ),
+    (
+        "suggested partners panel",
+        "get",
+        "/projects/{published}/suggested-partners/",
+        {"member": HIDDEN, "manager": OK, "editor": OK | HIDDEN},
+    ),
+    (
+        "suggested partner dismiss",
+        "post",
+        "/projects/{published}/suggested-partners/{sender_id}/dismiss/",
+        {"member": HIDDEN, "manager": OK, "editor": OK | HIDDEN},
+    ),
+    (
+        "dashboard dismiss member",
+        "post",
+        "/dashboard/suggestions/{target_id}/members/{sender_id}/dismiss/",
+        {"member": HIDDEN, "manager": OK, "editor": HIDDEN},
+    ),
+    (
+        "dashboard dismiss project",
+        "post",
+        "/dashboard/suggestions/{target_id}/projects/{elsewhere_id}/dismiss/",
+        {"member": HIDDEN, "manager": OK, "editor": HIDDEN},
+    ),
 ]
 
 
@@ -167,6 +191,9 @@ def world():
         "submitted": submitted.slug,
         "published": published.slug,
         "invite": invite.pk,
+        "target_id": target.pk,
+        "sender_id": sender.pk,
+        "elsewhere_id": elsewhere.pk,
     }
     return users, urls
 
@@ -179,7 +206,7 @@ def test_permission_matrix(client, world, role, name, method, url, expected):
     users, urls = world
     if role != "anonymous":
         client.force_login(users[role])
-    response = getattr(client, method)(url.format(**urls))
+    response = getattr(client, method)("/en" + url.format(**urls))
     if role == "anonymous":
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]

@@ -36,10 +36,10 @@ def test_privacy_pages_require_login(client):
     for name in ("privacy", "privacy_export"):
         response = client.get(reverse(f"dashboard:{name}"))
         assert response.status_code == 302
-        assert response.url.startswith("/accounts/login/")
+        assert response.url.startswith("/en/accounts/login/")
     response = client.post(reverse("dashboard:privacy_delete"), {"confirm": "on"})
     assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
+    assert response.url.startswith("/en/accounts/login/")
 
 
 def test_privacy_page_explains_what_is_kept(client):

@@ -21,7 +21,7 @@ from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_URL = "/accounts/login/"
+LOGIN_URL = "/en/accounts/login/"
 
 
 def make_user(name, **extra):

@@ -16,7 +16,7 @@ def test_member_search_lists_results_from_the_index(client, search_index):
     )
     MemberFactory(name="Fietsatelier Noord", description="fietsherstelling")
     index_refresh()
-    response = client.get("/members/", {"q": "logement"})
+    response = client.get("/en/members/", {"q": "logement"})
     assert response.status_code == 200
     assert housing.name in response.text
     assert "Fietsatelier Noord" not in response.text
@@ -25,7 +25,7 @@ def test_member_search_lists_results_from_the_index(client, search_index):
 def test_member_search_says_when_search_is_down(client, settings):
     """With Elasticsearch unreachable the page still renders, with a notice."""
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
-    response = client.get("/members/", {"q": "logement"})
+    response = client.get("/en/members/", {"q": "logement"})
     assert response.status_code == 200
     assert "temporarily unavailable" in response.text
 

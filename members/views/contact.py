@@ -129,6 +129,12 @@ def contact_request_new(request, receiver_slug):
     else:
         slug = request.GET.get("project")
         initial = {"project": projects.filter(slug=slug).first() if slug else None}
+        # Suggestions link here with a message and a sender already chosen.
+        if request.GET.get("message"):
+            initial["message"] = request.GET["message"][:MESSAGE_MAX_LENGTH]
+        sender = request.GET.get("sender")
+        if sender and senders.filter(slug=sender).exists():
+            initial["sender"] = senders.get(slug=sender)
         form = ContactRequestForm(initial=initial, **form_kwargs)
     context["form"] = form
     return render(request, "members/contact/new.html", context)

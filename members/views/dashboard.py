@@ -1,13 +1,15 @@
 """The signed-in user's dashboard and privacy self-service."""
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +23,59 @@ from members.services.privacy import (
     user_deletion_preview,
 )
 from members.services.profiles import DASHBOARD_EXPIRY_DAYS, expiring_items_for
+from members.services.suggestions import dismissal_create
 from projects.models import Project, ProjectPartner
+from search.client import SearchUnavailable
+from search.suggestions import member_suggestions
+
+# Suggestions cost a few queries per profile: the dashboard shows them for the
+# first profiles only.
+SUGGESTION_PROFILES = 5
+SUGGESTION_SIZE = 5
+
+
+def _contact_url(member: Member, other_slug: str) -> str:
+    message = _(
+        "Hello, the hub suggested that %(name)s and you could work together. "
+        "Would you like to talk about it?"
+    ) % {"name": member.name}
+    query = urlencode({"sender": member.slug, "message": message})
+    return f"{reverse('contacts:new', args=[other_slug])}?{query}"
+
+
+def _suggestions(members) -> dict:
+    """Experiments to join and people to meet for each managed profile."""
+    entries = []
+    for member in members[:SUGGESTION_PROFILES]:
+        try:
+            found = member_suggestions(member=member, size=SUGGESTION_SIZE)
+        except SearchUnavailable:
+            return {"suggestions_unavailable": True}
+        entries.append(
+            {
+                "member": member,
+                "projects": [
+                    {
+                        "id": m.project_id,
+                        "title": m.source.get("title", ""),
+                        "url": m.source.get("url", ""),
+                        "reasons": m.reasons,
+                    }
+                    for m in found["projects"]
+                ],
+                "people": [
+                    {
+                        "id": m.member_id,
+                        "name": m.source.get("name", ""),
+                        "url": m.source.get("url", ""),
+                        "reasons": m.reasons,
+                        "contact_url": _contact_url(member, m.source.get("slug", "")),
+                    }
+                    for m in found["members"]
+                ],
+            }
+        )
+    return {"suggestions": entries}
 
 
 @login_required
@@ -32,6 +86,7 @@ def dashboard(request):
         request,
         "members/dashboard.html",
         {
+            **_suggestions(list(members)),
             "members": members,
             "projects": Project.objects.filter(owner__in=members)
             .select_related("owner")
@@ -48,6 +103,37 @@ def dashboard(request):
             "today": timezone.localdate(),
         },
     )
+
+
+def _managed_member(request, member_pk) -> Member:
+    return get_object_or_404(Member.objects.managed_by(request.user), pk=member_pk)
+
+
+@login_required
+@require_POST
+def dismiss_project(request, member_pk, project_pk):
+    """Hide a suggested experiment from one of the user's profiles for good."""
+    member = _managed_member(request, member_pk)
+    project = get_object_or_404(Project, pk=project_pk)
+    dismissal_create(user=request.user, member=member, suggested_project=project)
+    messages.success(
+        request,
+        _("“%(title)s” will not be suggested again.") % {"title": project.title},
+    )
+    return redirect(f"{reverse('dashboard:home')}#projects-to-join")
+
+
+@login_required
+@require_POST
+def dismiss_member(request, member_pk, other_pk):
+    """Hide a suggested member from one of the user's profiles for good."""
+    member = _managed_member(request, member_pk)
+    other = get_object_or_404(Member, pk=other_pk)
+    dismissal_create(user=request.user, member=member, suggested_member=other)
+    messages.success(
+        request, _("%(name)s will not be suggested again.") % {"name": other.name}
+    )
+    return redirect(f"{reverse('dashboard:home')}#people-to-meet")
 
 
 @login_required

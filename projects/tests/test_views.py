@@ -12,7 +12,7 @@ def test_project_search_finds_by_partner_name(client, search_index):
     """/projects/?q= matches the names of an experiment's partners."""
     partnership = ProjectPartnerFactory(member__name="Brusselse Voedselraad")
     index_refresh()
-    response = client.get("/projects/", {"q": "Voedselraad"})
+    response = client.get("/en/projects/", {"q": "Voedselraad"})
     assert response.status_code == 200
     assert partnership.project.title in response.text
 

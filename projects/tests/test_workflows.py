@@ -24,7 +24,7 @@ from projects.models import (
 )
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
 
-LOGIN_URL = "/accounts/login/"
+LOGIN_URL = "/en/accounts/login/"
 
 
 def make_user(username, **extra):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 import pytest
 
-from members.models import MemberKind
+from members.models import MemberKind, Offer
 from members.tests.factories import MemberFactory
 from projects.models import ProjectStatus
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
@@ -91,3 +91,140 @@ def test_match_batch_writes_one_line_per_query_in_order(search_index, tmp_path, 
     assert [r["member"] for r in lines[0]["results"]] == ["x:b"]
     assert {r["member"] for r in lines[1]["results"]} == {"x:a", "x:b", "x:c"}
     assert a.pk != b.pk
+
+
+def check_reasons(match, draft):
+    """Every reason given for `match` is supported by the database."""
+    from members.models import Member
+    from projects.models import Project, ProjectPartner
+    from search.text import fold
+
+    member = Member.objects.get(pk=match.member_id)
+    for reason in match.reasons:
+        p = reason.params
+        if reason.code == "shared_partner":
+            partner = Member.objects.get(name=p["partner"])
+            assert partner.pk in draft.partners
+            shared = Project.objects.get(title=p["project"])
+            linked = ProjectPartner.objects.filter(project=shared, confirmed=True)
+            assert {partner.pk, member.pk} <= set(
+                linked.values_list("member_id", flat=True)
+            )
+        elif reason.code == "similar_project":
+            assert ProjectPartner.objects.filter(
+                member=member,
+                confirmed=True,
+                project__title=p["project"],
+                project__status="published",
+            ).exists()
+        elif reason.code == "offers_what_you_seek":
+            assert p["need"] in [text for _, text in draft.needs]
+            offers = list(member.offers.values_list("text", flat=True))
+            assert any(fold(p["offer"]) in fold(o) for o in offers)
+        elif reason.code == "works_on_topic":
+            assert set(p["keywords"]) <= set(draft.keywords)
+        elif reason.code == "shared_sector":
+            assert p["sector"] in draft.sectors
+            assert member.sectors.filter(slug=p["sector"]).exists()
+        elif reason.code == "same_place":
+            assert member.commune == p.get("commune", member.commune)
+            assert p.get("commune") in (None, draft.commune) or draft.partners
+        elif reason.code == "shared_language":
+            assert p["language"] in member.languages
+            assert p["language"] in draft.languages or draft.partners
+        elif reason.code == "similar_profile":
+            assert p["similarity"] >= 0.5
+        elif reason.code == "missing_kind":
+            assert member.kind == p["kind"]
+        elif reason.code == "track_record":
+            assert ProjectPartner.objects.filter(member=member).exists()
+        elif reason.code == "profile_match":
+            profile = fold(
+                " ".join([member.headline, member.description, *member.skills])
+            )
+            assert fold(p["fragment"]) in profile
+        elif reason.code == "track_record_size":
+            published = ProjectPartner.objects.filter(
+                member=member, confirmed=True, project__status="published"
+            )
+            assert p["count"] == published.count() > 0
+        else:
+            pytest.fail(f"unchecked reason {reason.code}")
+
+
+def test_dutch_profile_ranks_first_for_a_french_project(search_index):
+    """Cross-lingual: a Dutch profile on social housing comes first for a French
+    experiment on the same subject, and every reason given holds."""
+    dutch = MemberFactory(
+        name="Woonkracht",
+        kind=MemberKind.FEDERATION,
+        headline="Renovatie van sociale woningen",
+        description="Wij renoveren sociale woningen en isoleren daken met bewoners.",
+        languages=["nl", "fr"],
+    )
+    MemberFactory(
+        name="Cuisine du quartier",
+        kind=MemberKind.FEDERATION,
+        description="Des repas partagés et une épicerie solidaire.",
+        languages=["fr"],
+    )
+    index_refresh()
+    draft = DraftProject(
+        title="Rénovation de logements sociaux",
+        summary="Isoler les toits des logements sociaux avec les habitants.",
+        languages=["fr"],
+    )
+    matches = members_for_project(project=draft, kind=MemberKind.FEDERATION)
+    assert matches[0].member_id == dutch.pk
+    assert matches[0].reasons
+    for match in matches:
+        check_reasons(match, draft)
+    reason = next(r for r in matches[0].reasons if r.code == "shared_language")
+    assert reason.params == {"language": "fr"}
+
+
+def test_reasons_of_the_shared_partner_case_hold(search_index):
+    """Shared partner: the partner's partner ranks first and every reason
+    returned for every suggestion is true of the data."""
+    team = MemberFactory(name="Régie Sud", kind=MemberKind.PUBLIC_AUTHORITY)
+    ally = MemberFactory(name="Lab Habitat", kind=MemberKind.RESEARCHER)
+    MemberFactory(name="Lab Lointain", kind=MemberKind.RESEARCHER)
+    past = ProjectFactory(title="Rénovation partagée", status=ProjectStatus.PUBLISHED)
+    ProjectPartnerFactory(project=past, member=team)
+    ProjectPartnerFactory(project=past, member=ally)
+    index_refresh()
+    draft = DraftProject(title="Isolation", partners=[team.pk], languages=["fr"])
+    matches = members_for_project(project=draft, kind=MemberKind.RESEARCHER)
+    assert matches[0].member_id == ally.pk
+    assert matches[0].reasons
+    for match in matches:
+        check_reasons(match, draft)
+
+
+def test_reasons_of_the_sought_skill_case_hold(search_index):
+    """Sought skill: the member offering it ranks first and every reason
+    returned for every suggestion is true of the data."""
+    evaluator = MemberFactory(name="Impact Lab", kind=MemberKind.RESEARCHER)
+    Offer.objects.create(member=evaluator, text="évaluation d'impact social")
+    MemberFactory(name="Autre labo", kind=MemberKind.RESEARCHER, description="chimie")
+    index_refresh()
+    draft = DraftProject(
+        title="Paniers solidaires",
+        needs=[(MemberKind.RESEARCHER, "évaluation d'impact social")],
+    )
+    matches = members_for_project(project=draft, kind=MemberKind.RESEARCHER)
+    assert matches[0].member_id == evaluator.pk
+    assert "offers_what_you_seek" in {r.code for r in matches[0].reasons}
+    for match in matches:
+        check_reasons(match, draft)
+
+
+def test_dismissed_members_never_appear(search_index):
+    """Excluded (dismissed) members and current partners are never returned."""
+    members = [MemberFactory(description="vélo cargo") for _ in range(3)]
+    index_refresh()
+    draft = DraftProject(title="vélo cargo", partners=[members[0].pk])
+    ids = {
+        m.member_id for m in members_for_project(project=draft, exclude={members[1].pk})
+    }
+    assert ids == {members[2].pk}

@@ -183,8 +183,8 @@ def test_search_page_live_update_returns_only_the_results(
     settings.HUB_EMBEDDINGS = False
     MemberFactory(name="Repair Café Ixelles", description="réparation")
     index_refresh()
-    full = client.get("/members/", {"q": "réparation"})
-    partial = client.get("/members/", {"q": "réparation"}, HTTP_HX_REQUEST="true")
+    full = client.get("/en/members/", {"q": "réparation"})
+    partial = client.get("/en/members/", {"q": "réparation"}, HTTP_HX_REQUEST="true")
     assert "<html" in full.text and "Repair Café Ixelles" in full.text
     assert "<html" not in partial.text and "Repair Café Ixelles" in partial.text
     assert partial.text.lstrip().startswith('<div id="search-body"')
@@ -266,7 +266,7 @@ def test_site_search_combines_pages_members_and_experiments(
     member = MemberFactory(name="Compost Collectif Forest", description="compostage")
     project = ProjectFactory(title="Compostage de quartier", summary="bacs partagés")
     index_refresh()
-    response = client.get("/search/", {"q": "compostage"})
+    response = client.get("/en/search/", {"q": "compostage"})
     assert response.status_code == 200
     assert member.name in response.text and project.title in response.text
     assert "/members/?q=compostage" in response.text

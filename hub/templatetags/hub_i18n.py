@@ -1,0 +1,82 @@
+"""Template tags for the language switcher and language-aware links."""
+
+from django import template
+from django.urls import reverse
+from django.utils import translation
+
+from wagtail.models import Page
+
+from hub.language import (
+    language_choices,
+    localize_link,
+    page_urls_by_language,
+    path_in_language,
+    path_without_language,
+)
+
+register = template.Library()
+
+
+def _current_page(context) -> Page | None:
+    page = context.get("page")
+    return page if isinstance(page, Page) and page.pk else None
+
+
+@register.simple_tag(takes_context=True)
+def language_switch(context) -> dict:
+    """The switcher's `next` and, per language, its name and the page's address.
+
+    `next` stays on the same page and names no language: the current path
+    without its prefix, which the language middleware sends to the chosen
+    language once `set_language` has stored it; for a Wagtail page, a redirect
+    to its translation, whose slug may differ.
+    """
+    request = context.get("request")
+    current = translation.get_language()
+    page = _current_page(context)
+    languages = []
+    page_urls = {}
+    if page is not None and request is not None:
+        page_urls = page_urls_by_language(request=request, page=page)
+    for code, name in language_choices():
+        url = page_urls.get(code, "")
+        if request is not None and page is None:
+            url = path_in_language(request=request, language_code=code)
+        languages.append(
+            {"code": code, "name": name, "current": code == current, "url": url}
+        )
+    if page is not None:
+        next_url = reverse("page_in_language", args=[page.pk])
+    elif request is not None:
+        next_url = path_without_language(request.get_full_path())
+    else:
+        next_url = "/"
+    return {"next": next_url, "languages": languages}
+
+
+@register.simple_tag(takes_context=True)
+def localized_links(context, stream) -> list[dict]:
+    """The links of a `LinkListBlock` stream in the active language."""
+    request = context.get("request")
+    links = []
+    for block in stream or []:
+        href, text = localize_link(value=block.value, request=request)
+        if href:
+            links.append({"href": href, "text": text})
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def localized_page_url(context, page) -> str:
+    """The address of `page` in the active language (itself without translation)."""
+    # A missing setting reaches the tag as "" (the template's invalid value).
+    if not isinstance(page, Page) or not page.live:
+        return ""
+    return page.localized.get_url(context.get("request")) or ""
+
+
+@register.simple_tag(takes_context=True)
+def localized_link(context, value) -> dict:
+    """One link value (a `LinkBlock` or call to action) in the active language."""
+    href, text = localize_link(value=value, request=context.get("request"))
+    return {"href": href, "text": text}

@@ -1,0 +1,470 @@
+"""Who may reach what: every URL pattern and API endpoint × five roles.
+
+The list of patterns comes from the URL resolver, so a new URL fails
+`test_every_url_pattern_is_classified` until it gets a row here. Wagtail's
+admin internals are left to Wagtail's own permission system; the admin's entry
+points have rows. Statuses are exact: 200 a page, 302 a redirect (to the
+log-in page for anonymous visitors: checked), 403/404 refused or hidden, 405
+a wrong method.
+
+The second half seeds secret values (private e-mail, phone, sections hidden
+from the public) and scans raw index documents, public pages, the public
+export and API responses for them.
+"""
+
+import json
+import re
+import uuid
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
+
+import pytest
+from elasticsearch.helpers import scan
+
+from hub.tests.factories import site_tree_build
+from hub.tests.worlds import MEMBERS_ONLY, ROLES, SECRETS, world_build
+from search.client import get_client, index_alias
+from search.documents import DOCUMENTS
+from search.indices import indices_drop
+from search.services import index_rebuild, index_refresh
+
+# URL names deliberately left out: Wagtail admin internals (own permission
+# system, tested upstream) and the password forms of view restrictions, which
+# need a restriction to exist (covered by the `restricted page` rows).
+EXCLUDED_PREFIXES = ("admin/",)
+EXCLUDED_NAMES = {
+    "wagtaildocs_authenticate_with_password",
+    "wagtailcore_authenticate_with_password",
+}
+
+A, M, O, E, S = ROLES  # noqa: E741
+LOGIN = "login"  # a 302 to the log-in page
+
+
+def every(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def logged_in(anonymous=LOGIN, **statuses):
+    return {A: anonymous, **statuses}
+
+
+# name: (args builder, method, {role: status}); a name may carry several rows
+# as "name#variant".
+CASES = {
+    # Public pages and search
+    "wagtail_serve#home": (lambda w: w.pages["home"], "get", every(200)),
+    "wagtail_serve#standard": (lambda w: w.pages["standard"], "get", every(200)),
+    "wagtail_serve#form": (lambda w: w.pages["form"], "get", every(200)),
+    "wagtail_serve#missing": (lambda w: "/en/no-such-page/", "get", every(404)),
+    "sitemap": ((), "get", every(200)),
+    "search": ((), "get", every(200)),
+    "search_autocomplete": ((), "get", every(200)),
+    "members:list": ((), "get", every(200)),
+    "projects:list": ((), "get", every(200)),
+    "members:detail": (lambda w: [w.o["target"].slug], "get", every(200)),
+    "members:detail#pending": (
+        lambda w: [w.o["person"].slug],
+        "get",
+        {A: 404, M: 404, O: 404, E: 200, S: 200},
+    ),
+    "projects:detail": (lambda w: [w.o["published"].slug], "get", every(200)),
+    "projects:detail#draft": (
+        lambda w: [w.o["draft"].slug],
+        "get",
+        {A: 404, M: 200, O: 404, E: 200, S: 200},
+    ),
+    "set_language": ((), "get", every(302)),
+    "page_in_language": (lambda w: [w.pages["standard_id"]], "get", every(302)),
+    "wagtaildocs_serve": (
+        lambda w: [w.o["document"].pk, w.o["document"].filename],
+        "get",
+        every(200),
+    ),
+    "wagtailcore_login": ((), "get", every(200)),
+    # Accounts
+    "account_login": ((), "get", {A: 200, M: 302, O: 302, E: 302, S: 302}),
+    "account_signup": ((), "get", {A: 200, M: 302, O: 302, E: 302, S: 302}),
+    "account_logout": ((), "get", {A: 302, M: 200, O: 200, E: 200, S: 200}),
+    "account_inactive": ((), "get", every(200)),
+    "account_reauthenticate": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "account_request_reauthentication_code": ((), "get", every(302)),
+    "account_confirm_reauthentication_code": ((), "get", every(302)),
+    "account_email": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "account_email_verification_sent": ((), "get", every(200)),
+    "account_change_password": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "account_set_password": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 302))),
+    "account_reset_password": ((), "get", every(200)),
+    "account_reset_password_done": ((), "get", every(200)),
+    "account_confirm_login_code": ((), "get", every(302)),
+    "account_confirm_email": (["no-such-key"], "get", every(200)),
+    "account_reset_password_from_key": (["1", "bad-key"], "get", every(200)),
+    "account_reset_password_from_key_done": ((), "get", every(200)),
+    # Dashboard and privacy
+    "dashboard:home": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "dashboard:privacy": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "dashboard:privacy_export": (
+        (),
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 200)),
+    ),
+    "dashboard:privacy_delete": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 405))),
+    "dashboard:dismiss_project": (
+        lambda w: [w.o["target"].pk, w.o["elsewhere"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "dashboard:dismiss_member": (
+        lambda w: [w.o["target"].pk, w.o["other"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    # Contact requests
+    "contacts:list": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "contacts:new": (
+        lambda w: [w.o["sender"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 200, E: 200, S: 200},
+    ),
+    "contacts:detail": (
+        lambda w: [w.o["contact"].pk],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404},
+    ),
+    "contacts:accept": (
+        lambda w: [w.o["contact"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "contacts:decline": (
+        lambda w: [w.o["contact"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "contacts:withdraw": (
+        lambda w: [w.o["contact"].pk],
+        "post",
+        {A: LOGIN, M: 403, O: 404, E: 404, S: 404},
+    ),
+    "contacts:collaboration": (
+        lambda w: [w.o["contact"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    # Member profiles
+    "members:create": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "members:edit": (
+        lambda w: [w.o["target"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 200, S: 200},
+    ),
+    "members:managers": (
+        lambda w: [w.o["target"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 200, S: 200},
+    ),
+    "members:manager_remove": (
+        lambda w: [w.o["target"].slug, w.o["co"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 302, S: 302},
+    ),
+    "members:affiliations": (
+        lambda w: [w.o["target"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 200, S: 200},
+    ),
+    "members:affiliation_remove": (
+        lambda w: [w.o["target"].slug, w.o["affiliation"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 302, S: 302},
+    ),
+    # Experiments
+    "projects:create": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "projects:edit": (
+        lambda w: [w.o["draft"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404},
+    ),
+    "projects:needs": (
+        lambda w: [w.o["draft"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404},
+    ),
+    "projects:partners": (
+        lambda w: [w.o["draft"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404},
+    ),
+    "projects:partner_remove": (
+        lambda w: [w.o["published"].slug, w.o["partner"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "projects:submit": (
+        lambda w: [w.o["draft"].slug],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "projects:publish": (
+        lambda w: [w.o["submitted"].slug],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 302, S: 302},
+    ),
+    "projects:archive": (
+        lambda w: [w.o["published"].slug],
+        "post",
+        {A: LOGIN, M: 302, O: 403, E: 302, S: 302},
+    ),
+    "projects:reopen": (
+        lambda w: [w.o["published"].slug],
+        "post",
+        {A: LOGIN, M: 302, O: 403, E: 302, S: 302},
+    ),
+    "projects:partnership_confirm": (
+        lambda w: [w.o["invite"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "projects:partnership_decline": (
+        lambda w: [w.o["invite"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    "projects:suggested_partners": (
+        lambda w: [w.o["published"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404},
+    ),
+    "projects:suggestion_dismiss": (
+        lambda w: [w.o["published"].slug, w.o["other"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 404, E: 404, S: 404},
+    ),
+    # JSON API
+    "api-v1:api-root": ((), "get", every(404)),
+    "api-v1:openapi-json": ((), "get", every(200)),
+    "api-v1:openapi-view": ((), "get", every(200)),
+    "api-v1:members_search": ((), "get", every(200)),
+    "api-v1:projects_search": ((), "get", every(200)),
+    "api-v1:member_detail": (lambda w: [w.o["target"].slug], "get", every(200)),
+    "api-v1:member_detail#pending": (
+        lambda w: [w.o["person"].slug],
+        "get",
+        every(404),
+    ),
+    "api-v1:project_detail": (lambda w: [w.o["published"].slug], "get", every(200)),
+    "api-v1:project_detail#draft": (lambda w: [w.o["draft"].slug], "get", every(404)),
+    "api-v1:member_matches": (lambda w: [w.o["target"].slug], "get", every(200)),
+    "api-v1:project_matches": (lambda w: [w.o["published"].slug], "get", every(200)),
+    "api-v1:draft_matches": ((), "post", every(400)),
+    # Admin entry points (internals are Wagtail's)
+    "wagtailadmin_home": ((), "get", {A: 302, M: 302, O: 302, E: 200, S: 200}),
+    "wagtailadmin_login": ((), "get", {A: 200, M: 200, O: 200, E: 302, S: 302}),
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """(route, name) of every pattern the resolver knows, namespaces included."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = (
+                    f"{namespace}:{pattern.namespace}"
+                    if namespace
+                    else (pattern.namespace)
+                )
+            yield from url_patterns(
+                pattern.url_patterns, prefix + str(pattern.pattern), ns
+            )
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (
+                f"{namespace}:{pattern.name}" if namespace else pattern.name
+            )
+            yield prefix + str(pattern.pattern), name
+
+
+def classified_patterns():
+    routes = {}
+    for route, name in url_patterns():
+        bare = route.lstrip("^")
+        if re.sub(r"^[a-z]{2}/", "", bare).startswith(EXCLUDED_PREFIXES):
+            continue
+        routes[route] = name
+    return routes
+
+
+def test_every_url_pattern_is_classified():
+    """Every named public pattern has a row; unnamed patterns do not exist."""
+    routes = classified_patterns()
+    unnamed = [route for route, name in routes.items() if not name]
+    assert not unnamed, f"unnamed URL patterns cannot be classified: {unnamed}"
+    names = set(routes.values()) - EXCLUDED_NAMES
+    covered = {case.split("#")[0] for case in CASES}
+    missing = sorted(names - covered)
+    assert not missing, f"URL patterns missing from the access table: {missing}"
+    stale = sorted(covered - names - {"wagtailadmin_home", "wagtailadmin_login"})
+    assert not stale, f"rows for URL names that no longer exist: {stale}"
+
+
+class WorldView:
+    def __init__(self, world, tree):
+        self.users = world.users
+        self.o = world.objects
+        self.pages = {
+            "home": tree.home.url,
+            "standard": tree.standard.url,
+            "standard_id": tree.standard.pk,
+            "form": tree.form.url,
+        }
+
+
+@pytest.fixture(scope="module")
+def access_world(
+    django_db_setup, django_db_blocker, elasticsearch_url, tmp_path_factory
+):
+    """One network for the whole module, indexed in its own prefix on the real
+    node; every test runs in a savepoint of the transaction holding it."""
+    overrides = override_settings(
+        ELASTICSEARCH_URL=elasticsearch_url,
+        HUB_INDEX_PREFIX=f"test-access-{uuid.uuid4().hex[:8]}",
+        HUB_EMBEDDINGS=False,
+        # Documents are served from disk: the in-memory storage has no path.
+        STORAGES={
+            **settings.STORAGES,
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        },
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+    )
+    overrides.enable()
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            tree = site_tree_build()
+            world = world_build()
+            for document in DOCUMENTS:
+                index_rebuild(document=document)
+            index_refresh()
+            yield WorldView(world, tree)
+            transaction.set_rollback(True)
+            indices_drop()
+    finally:
+        overrides.disable()
+
+
+def _url(name, args, world):
+    args = args(world) if callable(args) else args
+    if isinstance(args, str):
+        return args
+    return reverse(name.split("#")[0], args=list(args))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_access_matrix(db, client, access_world, role, case):
+    args, method, expected = CASES[case]
+    name = case.split("#")[0]
+    with translation.override("en"):
+        url = _url(name, args, access_world)
+    if role != "anonymous":
+        client.force_login(access_world.users[role])
+    response = getattr(client, method)(url)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302, f"{case} as {role}"
+        assert "/login/" in response["Location"], response["Location"]
+    else:
+        assert response.status_code == want, (
+            f"{case} as {role}: {response.status_code}, expected {want}"
+        )
+        if want == 302 and role != "anonymous":
+            assert "/accounts/login/" not in response["Location"]
+
+
+# -- leaks ---------------------------------------------------------------------
+
+
+def _scan_for_secrets(text: str, *, allow=()) -> list[str]:
+    lowered = text.lower()
+    return [
+        key
+        for key, value in SECRETS.items()
+        if key not in allow and value.lower() in lowered
+    ]
+
+
+def test_secrets_never_in_raw_index_documents(db, access_world):
+    """The stored sources of every member and project document hold none of
+    the seeded private values, not even members-only ones."""
+    client = get_client()
+    for document in DOCUMENTS:
+        hits = list(scan(client, index=index_alias(document)))
+        assert hits
+        for hit in hits:
+            assert _scan_for_secrets(json.dumps(hit["_source"])) == []
+
+
+@pytest.mark.parametrize("role", ["anonymous", "other"])
+def test_secrets_never_on_public_pages(db, client, access_world, role):
+    """Profile, experiment, lists, search and home page, seen by a visitor or
+    by an unrelated member: no private value (members-only sections are shown
+    to logged-in members by design)."""
+    allow = MEMBERS_ONLY if role == "other" else ()
+    if role != "anonymous":
+        client.force_login(access_world.users[role])
+    w = access_world
+    with translation.override("en"):
+        urls = [
+            reverse("members:detail", args=[w.o["target"].slug]),
+            reverse("projects:detail", args=[w.o["published"].slug]),
+            reverse("members:list"),
+            reverse("members:list") + "?q=narwhal",
+            reverse("members:list") + "?q=okapi",
+            reverse("projects:list"),
+            reverse("search") + "?q=quokka",
+            reverse("search_autocomplete") + "?q=secret",
+            reverse("sitemap"),
+            w.pages["home"],
+        ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _scan_for_secrets(response.content.decode(), allow=allow) == [], url
+
+
+def test_secrets_never_in_api_responses(db, client, access_world):
+    """Search, detail and matches endpoints answer without private values."""
+    w = access_world
+    urls = [
+        reverse("api-v1:members_search") + "?q=narwhal",
+        reverse("api-v1:members_search") + "?q=Target",
+        reverse("api-v1:projects_search"),
+        reverse("api-v1:member_detail", args=[w.o["target"].slug]),
+        reverse("api-v1:project_detail", args=[w.o["published"].slug]),
+        reverse("api-v1:member_matches", args=[w.o["other"].slug]),
+        reverse("api-v1:project_matches", args=[w.o["elsewhere"].slug]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _scan_for_secrets(response.content.decode()) == [], url
+    # Hidden sections are not searchable either.
+    for secret in ("Okapiville", "narwhal", "dugong", "secretskillaxolotl"):
+        response = client.get(reverse("api-v1:members_search"), {"q": secret})
+        assert response.json()["total"] == 0, secret
+
+
+def test_secrets_never_in_public_export(db, access_world, tmp_path):
+    """`hub_export` without --private writes none of them; with --private the
+    e-mail and phone are there (so the scan can find what it looks for)."""
+    call_command("hub_export", "--out", str(tmp_path / "public"))
+    text = "".join(p.read_text() for p in (tmp_path / "public").iterdir())
+    assert "Target Coop" in text
+    assert _scan_for_secrets(text) == []
+    call_command("hub_export", "--out", str(tmp_path / "private"), "--private")
+    text = "".join(p.read_text() for p in (tmp_path / "private").iterdir())
+    assert {"email", "phone"} <= set(_scan_for_secrets(text))

@@ -1,0 +1,813 @@
+"""Suggestions around a member or an experiment, beyond "who should join it".
+
+- `projects_for_member`: published experiments a member could join;
+- `members_for_member`: people a member could work with;
+- `similar_projects`: the public "Similar experiments" of a project page;
+- `project_partner_suggestions`: the "Suggested partners" panel, i.e.
+  `search.matching.members_for_project` with the panel's dismissals applied.
+
+Like `search.matching`, candidates come from the index (text and meaning) and
+the collaboration graph, and each suggestion carries the reasons that produced
+its score, built only from what matched. Every function raises
+`search.client.SearchUnavailable` when Elasticsearch cannot answer; callers
+show a notice instead of suggestions.
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from elasticsearch import NotFoundError
+from elasticsearch_dsl import Q, Search
+
+from members.models import Member, MemberKind, Offer, Seek, Visibility
+from search import embeddings
+from search.client import SearchUnavailable, get_client, index_alias
+from search.graph import collaboration_graph
+from search.labels import facet_label
+from search.matching import (
+    LANGUAGE_NAMES,
+    DraftProject,
+    Match,
+    Reason,
+    _knn,
+    members_for_project,
+)
+from search.services import ES_ERRORS
+from search.text import fold, stem_terms
+
+CANDIDATES = 100
+# Suggestions with a lower score are noise: one shared language, say.
+MIN_SCORE = 0.15
+
+PROJECT_WEIGHTS = {
+    "text": 1.0,
+    "semantic": 0.5,
+    "graph": 1.5,
+    "reciprocity": 0.8,
+    "seek_met": 0.3,
+    "kind_sought": 0.3,
+    "taxonomy": 0.3,
+    "place": 0.2,
+    "language": 0.1,
+}
+MEMBER_WEIGHTS = {
+    "text": 0.6,
+    "semantic": 0.5,
+    "graph": 1.0,
+    "offers_sought": 1.0,
+    "seeks_offered": 0.8,
+    "taxonomy": 0.3,
+    "place": 0.2,
+    "language": 0.1,
+}
+PROJECT_FIELDS = [
+    "title^2",
+    "summary^1.5",
+    "description",
+    "keywords^2",
+    "needs^1.5",
+    "sector_labels",
+    "discipline_labels",
+]
+MEMBER_FIELDS = [
+    "headline^1.5",
+    "description",
+    "offers^1.5",
+    "seeks",
+    "skills^1.5",
+    "track_record",
+    "sector_labels",
+    "discipline_labels",
+]
+PROJECT_SOURCE = [
+    "slug",
+    "title",
+    "url",
+    "stage",
+    "keywords",
+    "sectors",
+    "disciplines",
+    "languages",
+    "commune",
+    "country",
+    "needs",
+    "needs_kinds",
+    "partner_ids",
+]
+MEMBER_SOURCE = [
+    "slug",
+    "name",
+    "kind",
+    "url",
+    "sectors",
+    "disciplines",
+    "offers",
+    "seeks",
+    "languages",
+    "commune",
+    "country",
+    "open_to_collaboration",
+]
+
+
+@dataclass
+class ProjectMatch:
+    project_id: int
+    score: float
+    reasons: list[Reason]
+    source: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Profile:
+    """What a member brings to matching (public sections only if asked)."""
+
+    text: str
+    offers: list[str]
+    seeks: list[str]
+    skills: list[str]
+    sectors: set[str]
+    disciplines: set[str]
+    languages: set[str]
+    commune: str
+    country: str
+
+
+def _member_profile(member: Member, *, public_only: bool) -> _Profile:
+    """The member's own data. Its managers see suggestions built on sections
+    kept "private, used for matching"; the public API uses public ones only."""
+    from projects.models import ProjectPartner
+
+    def shown(section):
+        return not public_only or member.visibility_of(section) == Visibility.PUBLIC
+
+    offers = list(
+        Offer.objects.active().filter(member=member).values_list("text", flat=True)
+    )
+    seeks = list(
+        Seek.objects.active().filter(member=member).values_list("text", flat=True)
+    )
+    offers = offers if shown("offers") else []
+    seeks = seeks if shown("seeks") else []
+    skills = [str(s) for s in member.skills or []] if shown("skills") else []
+    sectors = list(member.sectors.all())
+    disciplines = list(member.disciplines.all())
+    track = ProjectPartner.objects.filter(
+        member=member, confirmed=True, project__status="published"
+    ).values_list("project__title", "project__summary")[:10]
+    parts = [member.headline, member.description, *offers, *skills]
+    parts += [label for term in sectors + disciplines for label in term.labels]
+    parts += [f"{title}. {summary}" for title, summary in track]
+    return _Profile(
+        text=". ".join(p for p in parts if p),
+        offers=offers,
+        seeks=seeks,
+        skills=skills,
+        sectors={t.slug for t in sectors},
+        disciplines={t.slug for t in disciplines},
+        languages=set(member.languages or []) if shown("languages") else set(),
+        commune=member.commune if shown("location") else "",
+        country=member.country if shown("location") else "",
+    )
+
+
+def _execute(search: Search):
+    try:
+        return search.execute()
+    except NotFoundError:
+        return []  # no index yet: nothing was ever published
+    except ES_ERRORS as exc:
+        raise SearchUnavailable(str(exc)) from exc
+
+
+def _ids(values) -> list[str]:
+    return [str(v) for v in sorted(values)]
+
+
+def _best_line(lines: list[str], text: str) -> str:
+    """The line of `lines` sharing most stems with `text` (the first if none)."""
+    wanted = set(stem_terms(text))
+    return max(lines, key=lambda line: len(wanted & set(stem_terms(line))))
+
+
+def _semantic(score: float) -> float:
+    # Elasticsearch reports (1 + cosine) / 2 for cosine similarity.
+    return max(0.0, 2 * score - 1)
+
+
+def _candidate(candidates: dict[int, dict], hit) -> dict:
+    return candidates.setdefault(int(hit.meta.id), {"source": hit.to_dict()})
+
+
+def _text_clauses(profile: _Profile, fields: list[str]) -> list:
+    if not profile.text:
+        return []
+    return [Q("multi_match", query=profile.text[:3000], fields=fields)]
+
+
+def _add_text_hits(candidates: dict[int, dict], search: Search) -> None:
+    """Hits of `search` as candidates, their score scaled to the best one's."""
+    response = _execute(search)
+    top = max((h.meta.score for h in response), default=1.0) or 1.0
+    for hit in response:
+        c = _candidate(candidates, hit)
+        c["text"] = hit.meta.score / top
+        c["matched"] = set(getattr(hit.meta, "matched_queries", []) or [])
+
+
+def _add_semantic_hits(candidates: dict[int, dict], search: Search, knn) -> None:
+    for hit in _execute(search.extra(knn=knn)[: knn["k"]]):
+        _candidate(candidates, hit)["semantic"] = _semantic(hit.meta.score)
+
+
+def _profile_candidates(
+    search: Search, base, clauses: list, profile: _Profile
+) -> dict[int, dict]:
+    """Candidates matching any of `clauses` in words or `profile` in meaning."""
+    candidates: dict[int, dict] = {}
+    if clauses:
+        _add_text_hits(
+            candidates,
+            search.query(
+                Q("bool", should=clauses, minimum_should_match=1, filter=[base])
+            )[:CANDIDATES],
+        )
+    if embeddings.enabled() and profile.text:
+        vector = embeddings.query_vector(profile.text)
+        _add_semantic_hits(candidates, search, _knn(vector, CANDIDATES, base.to_dict()))
+    return candidates
+
+
+def _add_graph_candidates(
+    candidates: dict[int, dict], search: Search, base, strength: Counter
+) -> None:
+    """Fetch the strongest graph candidates that words and meaning missed."""
+    missing = [pk for pk, _ in strength.most_common(CANDIDATES) if pk not in candidates]
+    if missing:
+        response = _execute(
+            search.query(Q("bool", filter=[base, Q("ids", values=_ids(missing))]))[
+                : len(missing)
+            ]
+        )
+        for hit in response:
+            _candidate(candidates, hit)
+
+
+def _graph_scores(strength: Counter) -> dict[int, float]:
+    top = math.log1p(max(strength.values(), default=0) or 1)
+    return {pk: math.log1p(tie) / top for pk, tie in strength.items()}
+
+
+def _matched_indices(matched: set[str], prefix: str) -> list[int]:
+    """Indices of the named clauses `<prefix>:<i>` that matched."""
+    return sorted(int(m.split(":")[1]) for m in matched if m.startswith(f"{prefix}:"))
+
+
+def _profile_features(
+    weights: dict, profile: _Profile, candidate: dict, graph: float
+) -> tuple[dict, dict]:
+    """Features every suggestion to a member has (the rest left at 0), and
+    the context their reasons are built from."""
+    s = candidate["source"]
+    f = dict.fromkeys(weights, 0.0)
+    f["text"] = candidate.get("text", 0.0)
+    f["semantic"] = candidate.get("semantic", 0.0)
+    f["graph"] = graph
+    sectors = profile.sectors & set(s.get("sectors", []))
+    disciplines = profile.disciplines & set(s.get("disciplines", []))
+    f["taxonomy"] = min(1.0, 0.5 * len(sectors) + 0.5 * len(disciplines))
+    same_commune = bool(profile.commune) and profile.commune == s.get("commune")
+    f["place"] = 1.0 if same_commune else 0.0
+    languages = sorted(profile.languages & set(s.get("languages", [])))
+    f["language"] = 1.0 if languages else 0.0
+    context = {
+        "sectors": sectors,
+        "same_commune": profile.commune if same_commune else "",
+        "languages": languages,
+    }
+    return f, context
+
+
+def _score(features: dict, weights: dict) -> float:
+    return round(sum(weights[k] * features[k] for k in weights), 4)
+
+
+def _without_context(matches: list) -> list:
+    for match in matches:
+        match.features.pop("_context", None)
+    return matches
+
+
+def _own_projects(member: Member) -> set[int]:
+    """Experiments the member is in (confirmed or not) or publishes."""
+    from projects.models import Project, ProjectPartner
+
+    partner_of = ProjectPartner.objects.filter(member=member).values_list(
+        "project_id", flat=True
+    )
+    owned = Project.objects.filter(owner=member).values_list("pk", flat=True)
+    return set(partner_of) | set(owned)
+
+
+def _names(ids) -> dict[int, str]:
+    return dict(Member.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+
+
+def _titles(ids) -> dict[int, str]:
+    from projects.models import Project
+
+    positive = {pk for pk in ids if pk > 0}
+    return dict(Project.objects.filter(pk__in=positive).values_list("pk", "title"))
+
+
+# Experiments a member could join ---------------------------------------------
+
+
+def projects_for_member(
+    *,
+    member: Member,
+    size: int = 10,
+    exclude=frozenset(),
+    public_only: bool = False,
+) -> list[ProjectMatch]:
+    """Published experiments, not completed, that `member` does not take part
+    in, ranked for it."""
+    profile = _member_profile(member, public_only=public_only)
+    own = _own_projects(member)
+    skip = set(exclude) | own
+    search = Search(using=get_client(), index=index_alias("project")).source(
+        PROJECT_SOURCE
+    )
+    base = Q(
+        "bool",
+        must_not=[Q("term", stage="completed"), Q("ids", values=_ids(skip))],
+    )
+    clauses = _text_clauses(profile, PROJECT_FIELDS)
+    for i, offer in enumerate(profile.offers[:20]):
+        clauses.append(Q("match", needs={"query": offer, "_name": f"offer:{i}"}))
+    for i, skill in enumerate(profile.skills[:20]):
+        clauses.append(
+            Q("match_phrase", folded={"query": fold(skill), "_name": f"skill:{i}"})
+        )
+    candidates = _profile_candidates(search, base, clauses, profile)
+
+    # Experiments in which the member's past partners already take part.
+    graph = collaboration_graph()
+    strength: Counter = Counter()
+    paths: dict[int, list] = {}
+    for partner, (tie, shared) in graph.neighbours(member.pk).items():
+        for project_id in graph.projects_of.get(partner, ()):
+            if project_id <= 0 or project_id in skip:
+                continue
+            strength[project_id] += tie
+            paths.setdefault(project_id, []).append((partner, shared[0]))
+    _add_graph_candidates(candidates, search, base, strength)
+    graph_scores = _graph_scores(strength)
+
+    matches = []
+    for pk, c in candidates.items():
+        s = c["source"]
+        matched = c.get("matched", set())
+        f, context = _profile_features(
+            PROJECT_WEIGHTS, profile, c, graph_scores.get(pk, 0.0)
+        )
+        offers_met = _matched_indices(matched, "offer")
+        f["reciprocity"] = 1.0 if offers_met else 0.0
+        f["kind_sought"] = 1.0 if member.kind in s.get("needs_kinds", []) else 0.0
+        context |= {
+            "offers_met": offers_met,
+            "skills_met": _matched_indices(matched, "skill"),
+            "paths": paths.get(pk, []),
+        }
+        matches.append(ProjectMatch(pk, 0.0, [], s, f | {"_context": context}))
+
+    _seeks_met_by_partners(matches, profile, member, size)
+    for match in matches:
+        match.score = _score(match.features, PROJECT_WEIGHTS)
+    matches = [m for m in matches if m.score >= MIN_SCORE]
+    matches.sort(key=lambda m: (-m.score, m.project_id))
+    matches = matches[:size]
+    _project_reasons(matches, profile, member)
+    return _without_context(matches)
+
+
+def _seeks_met_by_partners(matches, profile, member, size) -> None:
+    """Partners of the leading candidates who offer what the member seeks.
+
+    One query over the partners of the best 3 × `size` candidates: cheap, and
+    beyond those it would not change what is shown.
+    """
+    if not profile.seeks or not matches:
+        return
+
+    def provisional(m):
+        return sum(
+            PROJECT_WEIGHTS[k] * m.features[k]
+            for k in PROJECT_WEIGHTS
+            if k != "seek_met"
+        )
+
+    leading = sorted(matches, key=lambda m: -provisional(m))[: 3 * size]
+    partner_ids = {
+        int(pk) for m in leading for pk in m.source.get("partner_ids", [])
+    } - {member.pk}
+    if not partner_ids:
+        return
+    clauses = [
+        Q("match", offers={"query": seek, "operator": "and", "_name": f"seek:{i}"})
+        for i, seek in enumerate(profile.seeks[:20])
+    ]
+    response = _execute(
+        Search(using=get_client(), index=index_alias("member"))
+        .query(
+            Q(
+                "bool",
+                should=clauses,
+                minimum_should_match=1,
+                filter=[Q("ids", values=_ids(partner_ids))],
+            )
+        )
+        .source(["name", "offers"])[: len(partner_ids)]
+    )
+    offering = {}
+    for hit in response:
+        seeks = [int(m.split(":")[1]) for m in hit.meta.matched_queries]
+        offering[int(hit.meta.id)] = (hit.to_dict(), min(seeks))
+    for match in leading:
+        for pk in match.source.get("partner_ids", []):
+            if int(pk) in offering:
+                source, seek_index = offering[int(pk)]
+                match.features["seek_met"] = 1.0
+                match.features["_context"]["seek_met"] = (int(pk), source, seek_index)
+                break
+
+
+def _project_reasons(matches, profile, member) -> None:
+    ids = [p for m in matches for p, _ in m.features["_context"]["paths"]]
+    names = _names(ids)
+    titles = _titles([s for m in matches for _, s in m.features["_context"]["paths"]])
+    for match in matches:
+        s, f, ctx = match.source, match.features, match.features["_context"]
+        reasons = []
+        if ctx["paths"]:
+            partner, shared = ctx["paths"][0]
+            params = {"partner": names.get(partner, ""), "partner_id": partner}
+            if shared > 0:
+                params |= {"project": titles.get(shared, ""), "project_id": shared}
+                text = _(
+                    "Your partner %(partner)s takes part (you worked together on "
+                    "“%(project)s”)"
+                )
+            else:
+                params |= {"contact_request_id": -shared}
+                text = _(
+                    "%(partner)s, with whom you started a collaboration, takes part"
+                )
+            reasons.append(
+                Reason(
+                    "partner_takes_part",
+                    text % params,
+                    params,
+                    PROJECT_WEIGHTS["graph"] * f["graph"],
+                )
+            )
+        if ctx["offers_met"] and s.get("needs"):
+            offer = profile.offers[ctx["offers_met"][0]]
+            need = _best_line(list(s["needs"]), offer)
+            reasons.append(
+                Reason(
+                    "seeks_what_you_offer",
+                    _("Seeks “%(need)s”, which you offer") % {"need": need},
+                    {"need": need, "offer": offer},
+                    PROJECT_WEIGHTS["reciprocity"],
+                )
+            )
+        if "seek_met" in ctx:
+            partner, source, seek_index = ctx["seek_met"]
+            seek = profile.seeks[seek_index]
+            offer = _best_line(list(source.get("offers", [])) or [seek], seek)
+            params = {
+                "partner": source.get("name", ""),
+                "partner_id": partner,
+                "offer": offer,
+                "seek": seek,
+            }
+            reasons.append(
+                Reason(
+                    "partner_offers_what_you_seek",
+                    _("Its partner %(partner)s offers “%(offer)s”, which you seek")
+                    % params,
+                    params,
+                    PROJECT_WEIGHTS["seek_met"],
+                )
+            )
+        if f["kind_sought"]:
+            kind = str(MemberKind(member.kind).label).lower()
+            reasons.append(
+                Reason(
+                    "seeks_your_kind",
+                    _("Looks for a partner like you (%(kind)s)") % {"kind": kind},
+                    {"kind": member.kind},
+                    PROJECT_WEIGHTS["kind_sought"],
+                )
+            )
+        if ctx["skills_met"]:
+            skills = [profile.skills[i] for i in ctx["skills_met"][:3]]
+            reasons.append(
+                Reason(
+                    "works_on_topic",
+                    _("About %(topic)s, one of your skills")
+                    % {"topic": ", ".join(skills)},
+                    {"skills": skills},
+                    PROJECT_WEIGHTS["text"] * f["text"],
+                )
+            )
+        _common_reasons(
+            reasons, ctx, f, PROJECT_WEIGHTS, _("Close in meaning to your profile")
+        )
+        reasons.sort(key=lambda r: -r.weight)
+        match.reasons = reasons
+
+
+def _common_reasons(reasons, ctx, f, weights, semantic_text) -> None:
+    """Sector, meaning, place and language reasons shared by all suggestions."""
+    for slug in sorted(ctx["sectors"])[:1]:
+        label = facet_label("sector", slug)
+        reasons.append(
+            Reason(
+                "shared_sector",
+                _("Works on %(sector)s too") % {"sector": label.lower()},
+                {"sector": slug},
+                weights["taxonomy"],
+            )
+        )
+    if f["semantic"] >= 0.5:
+        reasons.append(
+            Reason(
+                "similar_profile",
+                semantic_text,
+                {"similarity": round(f["semantic"], 2)},
+                weights["semantic"] * f["semantic"],
+            )
+        )
+    if ctx["same_commune"]:
+        commune = ctx["same_commune"]
+        reasons.append(
+            Reason(
+                "same_place",
+                _("Also in %(place)s") % {"place": facet_label("commune", commune)},
+                {"commune": commune},
+                weights["place"],
+            )
+        )
+    for language in ctx["languages"][:1]:
+        name = _(LANGUAGE_NAMES.get(language, language))
+        reasons.append(
+            Reason(
+                "shared_language",
+                _("Speaks %(language)s like you") % {"language": name},
+                {"language": language},
+                weights["language"],
+            )
+        )
+
+
+# People a member could work with ---------------------------------------------
+
+
+def members_for_member(
+    *,
+    member: Member,
+    size: int = 10,
+    exclude=frozenset(),
+    public_only: bool = False,
+) -> list[Match]:
+    """Published members open to collaboration whom `member` could work with.
+
+    Left out: the member itself and the members it already collaborates with
+    (its co-partners in published experiments and the contacts it marked as
+    collaborations): the point is to meet new people. Partners of partners
+    are candidates, and say through whom they are reached.
+    """
+    profile = _member_profile(member, public_only=public_only)
+    graph = collaboration_graph()
+    direct = graph.neighbours(member.pk)
+    skip = set(exclude) | set(direct) | {member.pk}
+    search = Search(using=get_client(), index=index_alias("member")).source(
+        MEMBER_SOURCE
+    )
+    base = Q(
+        "bool",
+        filter=[Q("term", open_to_collaboration=True)],
+        must_not=[Q("ids", values=_ids(skip))],
+    )
+    clauses = _text_clauses(profile, MEMBER_FIELDS)
+    for i, seek in enumerate(profile.seeks[:20]):
+        clauses.append(Q("match", offers={"query": seek, "_name": f"seek:{i}"}))
+    for i, offer in enumerate(profile.offers[:20]):
+        clauses.append(Q("match", seeks={"query": offer, "_name": f"offer:{i}"}))
+    candidates = _profile_candidates(search, base, clauses, profile)
+
+    # Partners of partners: two steps in the graph, through the strongest tie.
+    strength: Counter = Counter()
+    paths: dict[int, tuple] = {}
+    for partner, (tie, _shared) in direct.items():
+        for other, (tie2, shared2) in graph.neighbours(partner).items():
+            if other in skip:
+                continue
+            strength[other] += tie * tie2
+            if other not in paths or tie2 > paths[other][2]:
+                paths[other] = (partner, shared2[0], tie2)
+    _add_graph_candidates(candidates, search, base, strength)
+    graph_scores = _graph_scores(strength)
+
+    matches = []
+    for pk, c in candidates.items():
+        s = c["source"]
+        matched = c.get("matched", set())
+        f, context = _profile_features(
+            MEMBER_WEIGHTS, profile, c, graph_scores.get(pk, 0.0)
+        )
+        seeks_met = _matched_indices(matched, "seek")
+        offers_met = _matched_indices(matched, "offer")
+        f["offers_sought"] = 1.0 if seeks_met and s.get("offers") else 0.0
+        f["seeks_offered"] = 1.0 if offers_met and s.get("seeks") else 0.0
+        score = _score(f, MEMBER_WEIGHTS)
+        if score < MIN_SCORE:
+            continue
+        context |= {
+            "seeks_met": seeks_met,
+            "offers_met": offers_met,
+            "path": paths.get(pk),
+        }
+        matches.append(Match(pk, score, [], s, f | {"_context": context}))
+    matches.sort(key=lambda m: (-m.score, m.member_id))
+    matches = matches[:size]
+    _member_reasons(matches, profile)
+    return _without_context(matches)
+
+
+def _member_reasons(matches, profile) -> None:
+    paths = [m.features["_context"]["path"] for m in matches]
+    names = _names(p[0] for p in paths if p)
+    titles = _titles([p[1] for p in paths if p])
+    for match in matches:
+        s, f, ctx = match.source, match.features, match.features["_context"]
+        reasons = []
+        if ctx["path"]:
+            partner, shared, _tie = ctx["path"]
+            params = {"partner": names.get(partner, ""), "partner_id": partner}
+            if shared > 0:
+                params |= {"project": titles.get(shared, ""), "project_id": shared}
+                text = _("Partner of your partner %(partner)s in “%(project)s”")
+            else:
+                params |= {"contact_request_id": -shared}
+                text = _("Collaborates with your partner %(partner)s")
+            reasons.append(
+                Reason(
+                    "partner_of_partner",
+                    text % params,
+                    params,
+                    MEMBER_WEIGHTS["graph"] * f["graph"],
+                )
+            )
+        if f["offers_sought"]:
+            seek = profile.seeks[ctx["seeks_met"][0]]
+            offer = _best_line(list(s["offers"]), seek)
+            reasons.append(
+                Reason(
+                    "offers_what_you_seek",
+                    _("Offers “%(offer)s”, which you seek") % {"offer": offer},
+                    {"offer": offer, "seek": seek},
+                    MEMBER_WEIGHTS["offers_sought"],
+                )
+            )
+        if f["seeks_offered"]:
+            offer = profile.offers[ctx["offers_met"][0]]
+            seek = _best_line(list(s["seeks"]), offer)
+            reasons.append(
+                Reason(
+                    "seeks_what_you_offer",
+                    _("Seeks “%(seek)s”, which you offer") % {"seek": seek},
+                    {"seek": seek, "offer": offer},
+                    MEMBER_WEIGHTS["seeks_offered"],
+                )
+            )
+        _common_reasons(
+            reasons, ctx, f, MEMBER_WEIGHTS, _("Profile close in meaning to yours")
+        )
+        reasons.sort(key=lambda r: -r.weight)
+        match.reasons = reasons
+
+
+# Similar experiments ----------------------------------------------------------
+
+
+def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:
+    """Published experiments close to `project` in words and in meaning."""
+    if not project.is_public:
+        return []
+    client = get_client()
+    alias = index_alias("project")
+    try:
+        found = client.get(index=alias, id=str(project.pk), source_excludes=["suggest"])
+    except ES_ERRORS as exc:
+        if getattr(exc, "meta", None) is not None and exc.meta.status == 404:
+            return []  # not indexed yet
+        raise SearchUnavailable(str(exc)) from exc
+    own = found["_source"]
+    search = Search(using=client, index=alias).source(PROJECT_SOURCE)
+    base = Q("bool", must_not=[Q("ids", values=[str(project.pk)])])
+    candidates: dict[int, dict] = {}
+    like = Q(
+        "more_like_this",
+        fields=["title", "summary", "description", "keywords", "sector_labels"],
+        like=[{"_index": found["_index"], "_id": str(project.pk)}],
+        min_term_freq=1,
+        min_doc_freq=1,
+        max_query_terms=30,
+    )
+    _add_text_hits(candidates, search.query(Q("bool", must=[like], filter=[base]))[:20])
+    if embeddings.enabled() and own.get("embedding"):
+        _add_semantic_hits(
+            candidates, search, _knn(own["embedding"], 20, base.to_dict())
+        )
+    keywords = {fold(k): k for k in own.get("keywords", [])}
+    matches = []
+    for pk, c in candidates.items():
+        s = c["source"]
+        f = {"text": c.get("text", 0.0), "semantic": c.get("semantic", 0.0)}
+        shared_keywords = [
+            keywords[k]
+            for k in (fold(x) for x in s.get("keywords", []))
+            if k in keywords
+        ]
+        sectors = set(own.get("sectors", [])) & set(s.get("sectors", []))
+        score = f["text"] + f["semantic"] + 0.1 * bool(sectors)
+        reasons = []
+        if shared_keywords:
+            reasons.append(
+                Reason(
+                    "shared_keywords",
+                    _("Also about %(topic)s")
+                    % {"topic": ", ".join(shared_keywords[:3])},
+                    {"keywords": shared_keywords},
+                    f["text"],
+                )
+            )
+        same = own.get("commune") and own.get("commune") == s.get("commune")
+        _common_reasons(
+            reasons,
+            {
+                "sectors": sectors,
+                "same_commune": own["commune"] if same else "",
+                "languages": [],
+            },
+            f,
+            {"taxonomy": 0.1, "semantic": 1.0, "place": 0.05, "language": 0},
+            _("Close in meaning to this experiment"),
+        )
+        reasons.sort(key=lambda r: -r.weight)
+        matches.append(ProjectMatch(pk, round(score, 4), reasons, s, f))
+    matches.sort(key=lambda m: (-m.score, m.project_id))
+    return matches[:size]
+
+
+# The "Suggested partners" panel ------------------------------------------------
+
+
+def project_partner_suggestions(
+    *, project, kind: str | None = None, size: int = 10
+) -> list[Match]:
+    """Members to suggest on a project's panel: dismissed ones never come back,
+    and members who accept no contact request are left out (the panel's
+    "Contact" button would fail)."""
+    from members.services.suggestions import dismissed_members_for_project
+
+    draft = DraftProject.from_project(project)
+    exclude = dismissed_members_for_project(project=project)
+    matches = members_for_project(
+        project=draft, kind=kind or None, size=size + 5, exclude=exclude
+    )
+    return [
+        m for m in matches if m.source.get("open_to_collaboration", True) is not False
+    ][:size]
+
+
+def member_suggestions(*, member: Member, size: int = 5) -> dict:
+    """Both dashboard lists of a member, dismissals applied."""
+    from members.services.suggestions import dismissed_for_member
+
+    dismissed_members, dismissed_projects = dismissed_for_member(member=member)
+    return {
+        "projects": projects_for_member(
+            member=member, size=size, exclude=dismissed_projects
+        ),
+        "members": members_for_member(
+            member=member, size=size, exclude=dismissed_members
+        ),
+    }
