@@ -13,9 +13,10 @@ What `HubServer.start()` does, each step in a subprocess with the same
 environment (so the caller's own Django, if any, is untouched):
 
 1. Elasticsearch: `ELASTICSEARCH_URL` when set, else the local node named
-   `bench` (`search/node.py`); a node this helper started is stopped at exit
-   unless `keep_node=True`. The indices live under a fresh `HUB_INDEX_PREFIX`
-   and are deleted at exit.
+   `bench` (`search/node.py`), started if needed and, like `bench/_setup.py`
+   does, left running for other benchmarks that share it (`stop_node=True`
+   stops a node this helper started). The indices live under a fresh
+   `HUB_INDEX_PREFIX` and are deleted at exit.
 2. Database: `database_url` (e.g. a PostgreSQL URL, or an SQLite file already
    loaded by another benchmark, with `load=False`), else a throwaway SQLite
    file in a temporary directory; `migrate` runs either way.
@@ -116,7 +117,7 @@ class HubServer:
         workers: int | None = None,
         threads: int | None = None,
         settings: str = "hub.settings.production",
-        keep_node: bool = False,
+        stop_node: bool = False,
         extra_env: dict | None = None,
         timeout: float = 60,
     ):
@@ -124,7 +125,7 @@ class HubServer:
         self.load, self.rebuild = load, rebuild
         self.workers = workers or int(os.environ.get("BENCH_WORKERS", "2"))
         self.threads = threads or int(os.environ.get("BENCH_THREADS", "4"))
-        self.keep_node = keep_node
+        self.stop_node = stop_node
         self.timeout = timeout
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-serve-"))
         self.database_url = database_url or f"sqlite:///{self.workdir / 'hub.db'}"
@@ -322,7 +323,7 @@ class HubServer:
                 )
                 urllib.request.urlopen(request, timeout=30).close()
             self.own_indices = False
-        if self._node and not self.keep_node:
+        if self._node and self.stop_node:
             self._node.stop()
             self._node = None
         if self.workdir.exists() and not os.environ.get("BENCH_KEEP_WORKDIR"):

@@ -124,6 +124,9 @@ def _checked(response, name, ok=(200,)):
     elif response.status_code >= 500:
         FIVE_XX[name] += 1
         response.failure(f"{response.status_code}")
+    elif response.status_code == 0:
+        # No HTTP answer at all: name the client-side error (reset, timeout…).
+        response.failure(f"no response: {type(response.error).__name__}")
     elif response.status_code not in ok:
         response.failure(f"unexpected {response.status_code}")
     else:

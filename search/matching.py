@@ -238,7 +238,10 @@ def _msearch(searches: dict[str, tuple[str, dict]]) -> dict[str, list[dict]]:
     except ES_ERRORS as exc:
         raise SearchUnavailable(str(exc)) from exc
     out = {}
-    for name, item in zip(searches, response["responses"], strict=True):
+    # filter_path drops what it does not keep: an answer without hits at all
+    # comes back as an empty object.
+    items = response.get("responses") or [{} for _ in searches]
+    for name, item in zip(searches, items, strict=True):
         if "error" in item:
             raise SearchUnavailable(str(item["error"]))
         out[name] = item.get("hits", {}).get("hits", [])

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 600
 ES_ERRORS = (ApiError, TransportError, SearchUnavailable)
+REBUILD_TIMEOUT = 300  # seconds
 
 
 @dataclass
@@ -226,7 +227,9 @@ def index_rebuild(
     outbox id as their version, and records changed since the build started
     are queued again.
     """
-    client = client or get_client()
+    # Bulk writes and the final refresh of a large index take longer than a
+    # search may: the rebuild gets its own, long timeout.
+    client = (client or get_client()).options(request_timeout=REBUILD_TIMEOUT)
     doc_class = DOCUMENTS[document]
     started = timezone.now()
     version = OutboxEntry.objects.aggregate(m=Max("id"))["m"] or 0

@@ -151,7 +151,7 @@ def world_build() -> World:
 # as a script element and as an attribute breaking out of its quotes.
 XSS = (
     "<script>window.__xss=1;alert(1)</script>"
-    "\"'><img src=x onerror=\"window.__xss=1;alert(1)\">"
+    '"\'><img src=x onerror="window.__xss=1;alert(1)">'
 )
 XSS_SHORT = "<i>x</i>"
 

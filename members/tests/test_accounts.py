@@ -46,7 +46,9 @@ def test_unverified_account_cannot_log_in(client):
     )
     client.logout()
     mail.outbox.clear()
-    client.post("/en/accounts/login/", {"login": "tom@example.org", "password": PASSWORD})
+    client.post(
+        "/en/accounts/login/", {"login": "tom@example.org", "password": PASSWORD}
+    )
     assert client.get("/en/dashboard/").status_code == 302
 
 
@@ -82,7 +84,9 @@ def test_email_change_needs_verification_of_the_new_address(client):
         user=user, email=user.email, verified=True, primary=True
     )
     client.force_login(user)
-    client.post("/en/accounts/email/", {"email": "jo.new@example.org", "action_add": ""})
+    client.post(
+        "/en/accounts/email/", {"email": "jo.new@example.org", "action_add": ""}
+    )
     assert EmailAddress.objects.filter(
         email="jo.new@example.org", verified=False
     ).exists()
