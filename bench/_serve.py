@@ -228,6 +228,11 @@ class HubServer:
                 "gthread" if self.threads > 1 else "sync",
                 "--timeout",
                 "120",
+                # Longer than the load test's pauses between requests (up to
+                # 2.5 s): with gunicorn's 2 s default, a client reusing a
+                # connection the server just closed gets no answer.
+                "--keep-alive",
+                "10",
                 "--access-logfile",
                 str(self.access_log),
                 "--access-logformat",
