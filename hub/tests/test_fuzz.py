@@ -12,6 +12,8 @@ import re
 import uuid
 
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import translation
 
@@ -59,7 +61,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hub"))
 def api_schema(db, access_world):  # noqa: F811
     """The live OpenAPI document, served by the WSGI app (no network), over
     the seeded network indexed on the real node."""
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    # Around each request the WSGI handler closes connections it finds
+    # outside autocommit; inside the test's transaction that is the test's own
+    # (PostgreSQL). Django's test client holds the same signals back.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 def test_api_conforms_to_its_schema(api_schema):
