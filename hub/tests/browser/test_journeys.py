@@ -11,6 +11,7 @@ from wagtail.models import Page
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from hub.models import NewsIndexPage, NewsPage
 from hub.tests.browser.conftest import PASSWORD, log_in, url, user_create, wait_htmx
@@ -264,11 +265,21 @@ def test_editor_publishes_news_in_wagtail_and_finds_it_on_the_site(demo_site, pa
     intro = page.locator("[name=intro]")
     if intro.count():
         intro.fill("A new member brings its repair workshops to the network.")
-    page.locator(
-        "footer .w-dropdown__toggle, [data-w-dropdown-target=toggle]"
-    ).last.click()
-    page.locator("button[name=action-publish]").click()
-    page.wait_for_url(re.compile(rf"/admin/pages/{news_index.pk}/"))
+    # The admin's footer menu is wired by its scripts: wait for them, and for
+    # the menu to open, before publishing (clicking earlier can do nothing).
+    page.wait_for_load_state("networkidle")
+    publish = page.locator("button[name=action-publish]")
+    for _attempt in range(3):
+        page.locator(
+            "footer .w-dropdown__toggle, [data-w-dropdown-target=toggle]"
+        ).last.click()
+        try:
+            publish.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    publish.click()
+    page.wait_for_url(re.compile(rf"/admin/pages/{news_index.pk}/"), timeout=30_000)
     news = NewsPage.objects.get(title=title)
     assert news.live
 
