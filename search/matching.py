@@ -603,7 +603,6 @@ LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English", "de": "German"
 
 
 def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind, graph):
-    from search.labels import facet_label
 
     reasons = []
     partner_name = project_title = ""
@@ -683,22 +682,13 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
             )
         )
     for slug in sorted(sectors)[:1]:
-        label = facet_label("sector", slug)
-        reasons.append(
-            Reason(
-                "shared_sector",
-                _("Works on %(sector)s too") % {"sector": label.lower()},
-                {"sector": slug},
-                WEIGHTS["taxonomy"],
-            )
-        )
+        reasons.append(sector_reason(slug, WEIGHTS["taxonomy"]))
     if features["semantic"] >= 0.5:
         reasons.append(
-            Reason(
-                "similar_profile",
+            meaning_reason(
                 _("Profile close in meaning to this experiment"),
-                {"similarity": round(features["semantic"], 2)},
-                WEIGHTS["semantic"] * features["semantic"],
+                features["semantic"],
+                WEIGHTS["semantic"],
             )
         )
     if lacking:
@@ -712,24 +702,11 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
             )
         )
     if place:
-        key, value = place
-        label = facet_label("commune", value) if key == "commune" else value
-        reasons.append(
-            Reason(
-                "same_place",
-                _("Also in %(place)s") % {"place": label},
-                {key: value},
-                WEIGHTS["place"],
-            )
-        )
+        reasons.append(place_reason(*place, WEIGHTS["place"]))
     if language:
         reasons.append(
-            Reason(
-                "shared_language",
-                _("Speaks %(language)s like your team")
-                % {"language": _(LANGUAGE_NAMES.get(language, language))},
-                {"language": language},
-                WEIGHTS["language"],
+            language_reason(
+                _("Speaks %(language)s like your team"), language, WEIGHTS["language"]
             )
         )
     experiments = sum(1 for p in graph.projects_of.get(c.member_id, ()) if p > 0)
@@ -749,6 +726,45 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
         )
     reasons.sort(key=lambda r: -r.weight)
     return reasons
+
+
+def sector_reason(slug: str, weight: float) -> Reason:
+    from search.labels import facet_label
+
+    label = facet_label("sector", slug)
+    return Reason(
+        "shared_sector",
+        _("Works on %(sector)s too") % {"sector": label.lower()},
+        {"sector": slug},
+        weight,
+    )
+
+
+def meaning_reason(text: str, similarity: float, weight: float) -> Reason:
+    return Reason(
+        "similar_profile",
+        text,
+        {"similarity": round(similarity, 2)},
+        weight * similarity,
+    )
+
+
+def place_reason(key: str, value: str, weight: float) -> Reason:
+    """`key` is "commune" (a Brussels commune, labelled) or "country"."""
+    from search.labels import facet_label
+
+    label = facet_label("commune", value) if key == "commune" else value
+    return Reason(
+        "same_place", _("Also in %(place)s") % {"place": label}, {key: value}, weight
+    )
+
+
+def language_reason(text: str, language: str, weight: float) -> Reason:
+    """`text` names the language with %(language)s."""
+    name = _(LANGUAGE_NAMES.get(language, language))
+    return Reason(
+        "shared_language", text % {"language": name}, {"language": language}, weight
+    )
 
 
 def _names(member_id: int, project_id: int) -> tuple[str, str]:

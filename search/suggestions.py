@@ -26,14 +26,16 @@ from members.models import Member, MemberKind, Offer, Seek, Visibility
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
-from search.labels import facet_label
 from search.matching import (
-    LANGUAGE_NAMES,
     DraftProject,
     Match,
     Reason,
     _knn,
+    language_reason,
+    meaning_reason,
     members_for_project,
+    place_reason,
+    sector_reason,
 )
 from search.services import ES_ERRORS
 from search.text import fold, stem_terms
@@ -536,42 +538,17 @@ def _project_reasons(matches, profile, member) -> None:
 def _common_reasons(reasons, ctx, f, weights, semantic_text) -> None:
     """Sector, meaning, place and language reasons shared by all suggestions."""
     for slug in sorted(ctx["sectors"])[:1]:
-        label = facet_label("sector", slug)
-        reasons.append(
-            Reason(
-                "shared_sector",
-                _("Works on %(sector)s too") % {"sector": label.lower()},
-                {"sector": slug},
-                weights["taxonomy"],
-            )
-        )
+        reasons.append(sector_reason(slug, weights["taxonomy"]))
     if f["semantic"] >= 0.5:
         reasons.append(
-            Reason(
-                "similar_profile",
-                semantic_text,
-                {"similarity": round(f["semantic"], 2)},
-                weights["semantic"] * f["semantic"],
-            )
+            meaning_reason(semantic_text, f["semantic"], weights["semantic"])
         )
     if ctx["same_commune"]:
-        commune = ctx["same_commune"]
-        reasons.append(
-            Reason(
-                "same_place",
-                _("Also in %(place)s") % {"place": facet_label("commune", commune)},
-                {"commune": commune},
-                weights["place"],
-            )
-        )
+        reasons.append(place_reason("commune", ctx["same_commune"], weights["place"]))
     for language in ctx["languages"][:1]:
-        name = _(LANGUAGE_NAMES.get(language, language))
         reasons.append(
-            Reason(
-                "shared_language",
-                _("Speaks %(language)s like you") % {"language": name},
-                {"language": language},
-                weights["language"],
+            language_reason(
+                _("Speaks %(language)s like you"), language, weights["language"]
             )
         )
 
