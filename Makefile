@@ -79,6 +79,10 @@ bench-search: install ## Search quality on the demo network (Recall@5, MRR per l
 bench-match: install ## Matchmaking on CORDIS cross-sector collaborations: table, ablation, latency
 	$(PY) bench/matchmaking.py
 
+.PHONY: bench-weights
+bench-weights: install ## Matchmaking weights checked on pseudo-queries built from the CORDIS history alone
+	$(PY) bench/learn_weights.py
+
 .PHONY: bench-load
 bench-load: install ## Load: 50 users for 5 min on gunicorn + the real node; no 5xx, no lost edit (LOAD_ARGS="--duration 60")
 	$(PY) bench/load.py $(LOAD_ARGS)
