@@ -5,7 +5,10 @@ matching" is left out of the member document: the index serves anonymous
 visitors. Contact data (e-mail, phone) never enters it.
 """
 
-from django.db.models import Prefetch
+import re
+from collections.abc import Callable
+
+from django.db.models import Model, Prefetch, Q
 
 from elasticsearch_dsl import (
     Boolean,
@@ -21,10 +24,16 @@ from elasticsearch_dsl import (
     token_filter,
 )
 
-from members.models import Member, Offer, Seek, Visibility
-from projects.models import NeedStatus, Project, ProjectNeed, ProjectPartner
+from members.models import Member, MemberStatus, Offer, Seek, Visibility
+from projects.models import (
+    NeedStatus,
+    Project,
+    ProjectNeed,
+    ProjectPartner,
+    ProjectStatus,
+)
 from search import embeddings
-from search.text import fold, stem
+from search.text import fold, stem_folded
 
 # Core-only analysis (no analysis-common): standard tokens, lower case, and the
 # French, Dutch and English stop words of the core `stop` filter.
@@ -38,14 +47,12 @@ TEXT = analyzer(
     filter=["lowercase", *_STOP.values()],
 )
 WORDS = analyzer("hub_words", tokenizer="standard", filter=["lowercase"])
+# What Django's `slug` path converter accepts.
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def text_field(**kwargs):
     return Text(analyzer=TEXT, **kwargs)
-
-
-def _public(member: Member, section: str) -> bool:
-    return member.visibility_of(section) == Visibility.PUBLIC
 
 
 class MemberDocument(Document):
@@ -95,60 +102,155 @@ class MemberDocument(Document):
         "seeks",
         "track_record",
     )
+    # What `source` reads: these columns, plus the relations below.
+    ROW_FIELDS = (
+        "pk",
+        "slug",
+        "name",
+        "kind",
+        "is_organisation",
+        "legal_form",
+        "headline",
+        "description",
+        "skills",
+        "languages",
+        "commune",
+        "city",
+        "country",
+        "visibility",
+        "open_to_collaboration",
+        "emes_verified",
+        "regional_recognition",
+        "created_at",
+    )
+    RELATIONS = ("sectors", "disciplines", "offers", "seeks", "projects")
 
     @classmethod
     def indexable(cls):
-        public_projects = ProjectPartner.objects.filter(
-            confirmed=True, project__status="published"
-        ).select_related("project")
         return Member.objects.published().prefetch_related(
             "sectors",
             "disciplines",
             Prefetch("offers", queryset=Offer.objects.active()),
             Prefetch("seeks", queryset=Seek.objects.active()),
-            Prefetch("partnerships", queryset=public_projects),
+            Prefetch("partnerships", queryset=_member_partnerships()),
         )
 
     @classmethod
     def from_instance(cls, member: Member) -> "MemberDocument":
-        projects = [p.project for p in member.partnerships.all()]
-        doc = cls(
+        return cls(
             meta={"id": member.pk},
-            slug=member.slug,
-            name=member.name,
-            kind=member.kind,
-            is_organisation=member.is_organisation,
-            legal_form=member.legal_form or None,
-            headline=member.headline,
-            description=member.description,
+            **cls.source(cls.record(member), url=member.get_absolute_url()),
+        )
+
+    @classmethod
+    def record(cls, member: Member) -> dict:
+        """What `source` reads, from a member loaded with `indexable()`."""
+        record = {field: getattr(member, field) for field in cls.ROW_FIELDS}
+        record["sectors"] = [(t.slug, t.labels) for t in member.sectors.all()]
+        record["disciplines"] = [(t.slug, t.labels) for t in member.disciplines.all()]
+        record["offers"] = [o.text for o in member.offers.all()]
+        record["seeks"] = [(s.text, s.kind) for s in member.seeks.all()]
+        record["projects"] = [
+            (p.project.pk, p.project.title, p.project.summary, p.project.keywords)
+            for p in member.partnerships.all()
+            if p.project.status == ProjectStatus.PUBLISHED
+        ]
+        return record
+
+    @classmethod
+    def records(cls, pks: list[int]) -> dict[int, dict]:
+        """What `source` reads, for many members: one query per relation."""
+        records = _rows(cls, pks)
+        _attach(records, "sectors", _terms(Member.sectors, records))
+        _attach(records, "disciplines", _terms(Member.disciplines, records))
+        _attach(
+            records,
+            "offers",
+            Offer.objects.active()
+            .filter(_among("member_id", records))
+            .order_by("id")
+            .values_list("member_id", "text"),
+        )
+        _attach(
+            records,
+            "seeks",
+            (
+                (member_id, (text, kind))
+                for member_id, text, kind in Seek.objects.active()
+                .filter(_among("member_id", records))
+                .order_by("id")
+                .values_list("member_id", "text", "kind")
+            ),
+        )
+        partnerships = (
+            _member_partnerships()
+            .filter(_among("member_id", records))
+            .values_list(
+                "member_id",
+                "project_id",
+                "project__title",
+                "project__summary",
+                "project__keywords",
+                "project__status",
+            )
+        )
+        _attach(
+            records,
+            "projects",
+            (
+                (row[0], row[1:-1])
+                for row in partnerships
+                if row[-1] == ProjectStatus.PUBLISHED
+            ),
+        )
+        return records
+
+    @classmethod
+    def source(cls, member: dict, *, url: str) -> dict:
+        """The index document of a member `record`: only its public sections."""
+        visibility = member["visibility"]
+
+        def public(section):
+            return visibility.get(section, Visibility.PUBLIC) == Visibility.PUBLIC
+
+        projects = member["projects"]
+        seeks = member["seeks"]
+        fields = {
+            "slug": member["slug"],
+            "name": member["name"],
+            "kind": member["kind"],
+            "is_organisation": member["is_organisation"],
+            "legal_form": member["legal_form"] or None,
+            "headline": member["headline"],
+            "description": member["description"],
             **_taxonomy(member),
-            open_to_collaboration=member.open_to_collaboration,
-            emes_verified=member.emes_verified,
-            track_record=[_project_line(p) for p in projects],
-            project_ids=[p.pk for p in projects],
-            url=member.get_absolute_url(),
+            "open_to_collaboration": member["open_to_collaboration"],
+            "emes_verified": member["emes_verified"],
+            "track_record": [_project_line(*p[1:]) for p in projects],
+            "project_ids": [p[0] for p in projects],
+            "url": url,
+        }
+        if public("skills"):
+            fields["skills"] = member["skills"]
+        if public("offers"):
+            fields["offers"] = member["offers"]
+        if public("seeks"):
+            fields["seeks"] = [text for text, _ in seeks]
+            fields["seeks_kinds"] = sorted({kind for _, kind in seeks if kind})
+        if public("languages"):
+            fields["languages"] = member["languages"]
+        if public("location"):
+            fields["commune"] = member["commune"] or None
+            fields["city"] = member["city"] or None
+            fields["country"] = member["country"] or None
+        if public("recognition"):
+            fields["regional_recognition"] = member["regional_recognition"]
+        fields["created_at"] = member["created_at"]
+        _add_analysed_text(fields, cls.TEXT_FIELDS)
+        fields["suggest"] = _suggestions(
+            [member["name"]], fields["sector_labels"], fields["discipline_labels"]
         )
-        if _public(member, "skills"):
-            doc.skills = member.skills
-        if _public(member, "offers"):
-            doc.offers = [o.text for o in member.offers.all()]
-        if _public(member, "seeks"):
-            doc.seeks = [s.text for s in member.seeks.all()]
-            doc.seeks_kinds = sorted({s.kind for s in member.seeks.all() if s.kind})
-        if _public(member, "languages"):
-            doc.languages = member.languages
-        if _public(member, "location"):
-            doc.commune = member.commune or None
-            doc.city = member.city or None
-            doc.country = member.country or None
-        if _public(member, "recognition"):
-            doc.regional_recognition = member.regional_recognition
-        doc.created_at = member.created_at
-        _add_analysed_text(doc, cls.TEXT_FIELDS)
-        doc.suggest = _suggestions(
-            [member.name], doc.sector_labels, doc.discipline_labels
-        )
-        return doc
+        return _non_empty(fields)
 
 
 class ProjectDocument(Document):
@@ -191,72 +293,247 @@ class ProjectDocument(Document):
         "needs",
         "partners",
     )
+    # What `source` reads: these columns, plus the relations below.
+    ROW_FIELDS = (
+        "pk",
+        "slug",
+        "title",
+        "summary",
+        "description",
+        "keywords",
+        "stage",
+        "sdgs",
+        "languages",
+        "commune",
+        "country",
+        "created_at",
+    )
+    RELATIONS = ("sectors", "disciplines", "needs", "partners")
 
     @classmethod
     def indexable(cls):
-        partners = ProjectPartner.objects.filter(
-            confirmed=True, member__status="published"
-        ).select_related("member")
         return Project.objects.published().prefetch_related(
             "sectors",
             "disciplines",
-            Prefetch(
-                "needs", queryset=ProjectNeed.objects.filter(status=NeedStatus.OPEN)
-            ),
-            Prefetch("partnerships", queryset=partners),
+            Prefetch("needs", queryset=_open_needs()),
+            Prefetch("partnerships", queryset=_project_partnerships()),
         )
 
     @classmethod
     def from_instance(cls, project: Project) -> "ProjectDocument":
-        partners = [p.member for p in project.partnerships.all()]
-        needs = list(project.needs.all())
-        doc = cls(
+        return cls(
             meta={"id": project.pk},
-            slug=project.slug,
-            title=project.title,
-            summary=project.summary,
-            description=project.description,
-            keywords=project.keywords,
-            stage=project.stage,
-            **_taxonomy(project),
-            sdgs=project.sdgs,
-            languages=project.languages,
-            commune=project.commune or None,
-            country=project.country or None,
-            needs=[n.text for n in needs],
-            needs_kinds=sorted({n.kind for n in needs if n.kind}),
-            partners=[m.name for m in partners],
-            partner_ids=[m.pk for m in partners],
-            partner_slugs=[m.slug for m in partners],
-            url=project.get_absolute_url(),
-            created_at=project.created_at,
+            **cls.source(cls.record(project), url=project.get_absolute_url()),
         )
-        _add_analysed_text(doc, cls.TEXT_FIELDS)
-        doc.suggest = _suggestions([project.title], project.keywords, doc.sector_labels)
-        return doc
+
+    @classmethod
+    def record(cls, project: Project) -> dict:
+        """What `source` reads, from a project loaded with `indexable()`."""
+        record = {field: getattr(project, field) for field in cls.ROW_FIELDS}
+        record["sectors"] = [(t.slug, t.labels) for t in project.sectors.all()]
+        record["disciplines"] = [(t.slug, t.labels) for t in project.disciplines.all()]
+        record["needs"] = [(n.text, n.kind) for n in project.needs.all()]
+        record["partners"] = [
+            (p.member.pk, p.member.name, p.member.slug)
+            for p in project.partnerships.all()
+            if p.member.status == MemberStatus.PUBLISHED
+        ]
+        return record
+
+    @classmethod
+    def records(cls, pks: list[int]) -> dict[int, dict]:
+        """What `source` reads, for many projects: one query per relation."""
+        records = _rows(cls, pks)
+        _attach(records, "sectors", _terms(Project.sectors, records))
+        _attach(records, "disciplines", _terms(Project.disciplines, records))
+        _attach(
+            records,
+            "needs",
+            (
+                (project_id, (text, kind))
+                for project_id, text, kind in _open_needs()
+                .filter(_among("project_id", records))
+                .order_by("id")
+                .values_list("project_id", "text", "kind")
+            ),
+        )
+        partnerships = (
+            _project_partnerships()
+            .filter(_among("project_id", records))
+            .values_list(
+                "project_id",
+                "member_id",
+                "member__name",
+                "member__slug",
+                "member__status",
+            )
+        )
+        _attach(
+            records,
+            "partners",
+            (
+                (row[0], row[1:-1])
+                for row in partnerships
+                if row[-1] == MemberStatus.PUBLISHED
+            ),
+        )
+        return records
+
+    @classmethod
+    def source(cls, project: dict, *, url: str) -> dict:
+        """The index document of a project `record`."""
+        partners = project["partners"]
+        needs = project["needs"]
+        fields = {
+            "slug": project["slug"],
+            "title": project["title"],
+            "summary": project["summary"],
+            "description": project["description"],
+            "keywords": project["keywords"],
+            "stage": project["stage"],
+            **_taxonomy(project),
+            "sdgs": project["sdgs"],
+            "languages": project["languages"],
+            "commune": project["commune"] or None,
+            "country": project["country"] or None,
+            "needs": [text for text, _ in needs],
+            "needs_kinds": sorted({kind for _, kind in needs if kind}),
+            "partners": [name for _, name, _ in partners],
+            "partner_ids": [pk for pk, _, _ in partners],
+            "partner_slugs": [slug for _, _, slug in partners],
+            "url": url,
+            "created_at": project["created_at"],
+        }
+        _add_analysed_text(fields, cls.TEXT_FIELDS)
+        fields["suggest"] = _suggestions(
+            [project["title"]], project["keywords"], fields["sector_labels"]
+        )
+        return _non_empty(fields)
 
 
-def _project_line(project) -> str:
-    """One line of a member's track record: what the project was about."""
-    return ". ".join(
-        part
-        for part in (project.title, project.summary, ", ".join(project.keywords))
-        if part
+# Confirmed partnerships; whether the other end is published is checked in
+# Python, after the query: SQLite, lacking statistics, would drive a join on
+# that status from the status index, reading every published record for each
+# batch.
+def _member_partnerships():
+    """A member's confirmed partnerships, with their projects."""
+    return (
+        ProjectPartner.objects.filter(confirmed=True)
+        .select_related("project")
+        .order_by("pk")
     )
 
 
-def _taxonomy(obj) -> dict:
+def _project_partnerships():
+    """A project's confirmed partnerships, with their members."""
+    return (
+        ProjectPartner.objects.filter(confirmed=True)
+        .select_related("member")
+        .order_by("pk")
+    )
+
+
+def _open_needs():
+    return ProjectNeed.objects.filter(status=NeedStatus.OPEN)
+
+
+def _rows(doc_class, pks) -> dict[int, dict]:
+    """Column values of the indexable records among `pks`, with empty relations."""
+    rows = (
+        doc_class.indexable()
+        .prefetch_related(None)
+        .filter(_among("pk", pks))
+        .order_by()
+        .values(*doc_class.ROW_FIELDS)
+    )
+    wanted = set(pks)
+    records = {}
+    for row in rows:
+        if row["pk"] in wanted:
+            row.update((name, []) for name in doc_class.RELATIONS)
+            records[row["pk"]] = row
+    return records
+
+
+def _among(column: str, pks) -> Q:
+    """A filter on `column` keeping at least `pks`, maybe a few more.
+
+    A rebuild asks for runs of consecutive keys: a range is much cheaper to
+    build and to run than a long IN list. Callers drop the extra rows.
+    """
+    pks = list(pks)
+    if pks and max(pks) - min(pks) < 2 * len(pks):
+        return Q(**{f"{column}__gte": min(pks), f"{column}__lte": max(pks)})
+    return Q(**{f"{column}__in": pks})
+
+
+def _attach(records: dict[int, dict], relation: str, pairs) -> None:
+    """Append each (record id, value) of `pairs`, in order, to the relation."""
+    for pk, value in pairs:
+        if (record := records.get(pk)) is not None:
+            record[relation].append(value)
+
+
+def _terms(m2m, records: dict[int, dict]):
+    """(record id, (slug, labels)) of a taxonomy relation, in the terms' order.
+
+    The order is the one a prefetch gives: the term model's default ordering.
+    """
+    field = m2m.field
+    owner = f"{field.m2m_field_name()}_id"
+    term = f"{field.m2m_reverse_field_name()}_id"
+    terms = {
+        t.pk: (position, (t.slug, t.labels))
+        for position, t in enumerate(field.related_model.objects.all())
+    }
+    links = m2m.through.objects.filter(_among(owner, records))
+    return (
+        (pk, terms[term_id][1])
+        for pk, term_id in sorted(
+            links.values_list(owner, term),
+            key=lambda link: (link[0], terms[link[1]][0]),
+        )
+    )
+
+
+def _slug_url(doc_class) -> Callable[[str], str]:
+    """`get_absolute_url` for many slugs: one `reverse()`, then formatting."""
+    placeholder = "slug-placeholder"
+    model = doc_class.indexable().model
+    head, tail = model(slug=placeholder).get_absolute_url().rsplit(placeholder, 1)
+
+    def url(slug: str) -> str:
+        if SLUG_RE.fullmatch(slug):
+            return f"{head}{slug}{tail}"
+        return model(slug=slug).get_absolute_url()
+
+    return url
+
+
+def _project_line(title: str, summary: str, keywords: list[str]) -> str:
+    """One line of a member's track record: what the project was about."""
+    return ". ".join(part for part in (title, summary, ", ".join(keywords)) if part)
+
+
+def _taxonomy(record: dict) -> dict:
     """Slugs and FR/NL/EN labels of a member's or project's sectors and disciplines."""
     out = {}
     for field_name in ("sectors", "disciplines"):
-        terms = list(getattr(obj, field_name).all())
-        out[field_name] = [t.slug for t in terms]
-        out[f"{field_name[:-1]}_labels"] = [label for t in terms for label in t.labels]
+        terms = record[field_name]
+        out[field_name] = [slug for slug, _ in terms]
+        out[f"{field_name[:-1]}_labels"] = [
+            label for _, labels in terms for label in labels
+        ]
     return out
 
 
-def _values(doc, field) -> list[str]:
-    value = getattr(doc, field, None)
+def _non_empty(fields: dict) -> dict:
+    """What elasticsearch-dsl's `to_dict` keeps: no None, no empty list or dict."""
+    return {k: v for k, v in fields.items() if v not in ([], {}, None)}
+
+
+def _values(fields: dict, field: str) -> list[str]:
+    value = fields.get(field)
     if value is None:
         return []
     if isinstance(value, str):
@@ -264,10 +541,10 @@ def _values(doc, field) -> list[str]:
     return [str(v) for v in value]
 
 
-def _add_analysed_text(doc, fields) -> None:
-    text = " \n ".join(v for field in fields for v in _values(doc, field))
-    doc.folded = fold(text)
-    doc.stemmed = stem(text)
+def _add_analysed_text(fields: dict, text_fields) -> None:
+    text = " \n ".join(v for field in text_fields for v in _values(fields, field))
+    fields["folded"] = folded = fold(text)
+    fields["stemmed"] = stem_folded(folded)
 
 
 def _suggestions(*groups) -> dict:
@@ -282,23 +559,47 @@ def _suggestions(*groups) -> dict:
 
 def embedding_text(doc) -> str:
     """What the sentence encoder reads for a document: its main text fields."""
+    return _embedding_text(doc.TEXT_FIELDS, doc.to_dict())
+
+
+def _embedding_text(text_fields, source: dict) -> str:
     parts = []
-    for field in doc.TEXT_FIELDS:
+    for field in text_fields:
         if field in ("partners", "track_record"):
             continue
-        parts.extend(_values(doc, field))
-    track = _values(doc, "track_record")[:10]
+        parts.extend(_values(source, field))
+    track = _values(source, "track_record")[:10]
     return ". ".join(parts + track)
 
 
-def documents_prepare(doc_class, objects) -> list[dict]:
-    """Index-ready sources for `objects`, with embeddings computed in one batch."""
-    docs = [doc_class.from_instance(obj) for obj in objects]
-    if embeddings.enabled() and docs:
-        vectors = embeddings.embed_cached([embedding_text(d) for d in docs])
-        for doc, vector in zip(docs, vectors, strict=True):
-            doc.embedding = vector
-    return [doc.to_dict() for doc in docs]
+def documents_prepare(doc_class, objects) -> list[dict | None]:
+    """Index-ready sources for `objects`, with embeddings computed in one batch.
+
+    `objects` are model instances loaded with `indexable()`, or primary keys:
+    those are read as rows with one query per relation, much faster for many
+    records, and a key whose record is not (or no longer) indexable gives None.
+    """
+    objects = list(objects)
+    if objects and not isinstance(objects[0], Model):
+        records = doc_class.records(objects)
+        url = _slug_url(doc_class)
+        sources = [
+            doc_class.source(record, url=url(record["slug"]))
+            if (record := records.get(pk)) is not None
+            else None
+            for pk in objects
+        ]
+    else:
+        sources = [
+            doc_class.source(doc_class.record(obj), url=obj.get_absolute_url())
+            for obj in objects
+        ]
+    present = [source for source in sources if source is not None]
+    if embeddings.enabled() and present:
+        texts = [_embedding_text(doc_class.TEXT_FIELDS, s) for s in present]
+        for source, vector in zip(present, embeddings.embed_cached(texts), strict=True):
+            source["embedding"] = vector
+    return sources
 
 
 DOCUMENTS: dict[str, type[Document]] = {

@@ -15,6 +15,7 @@ stem that is wrong for one language only adds a rare extra term.
 """
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -43,31 +44,68 @@ STOP_WORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower case without accents, words separated by single spaces."""
+    if text.isascii():
+        # For ASCII, case folding is lower() and NFKD changes nothing.
+        return " ".join(WORD_RE.findall(text.lower()))
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(WORD_RE.findall(stripped))
+    return " ".join(WORD_RE.findall(decomposed.translate(_combining_marks())))
+
+
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """A `str.translate` table deleting every combining character."""
+    return {
+        code: None
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.combining(chr(code))
+    }
 
 
 @lru_cache(maxsize=3)
 def _stemmer(language: str):
-    return snowballstemmer.stemmer(language)
+    stemmer = snowballstemmer.stemmer(language)
+    if hasattr(stemmer, "maxCacheSize"):
+        # PyStemmer's own word cache costs more than it saves once it is full
+        # (it purges on every miss); _StemCache below caches every word.
+        stemmer.maxCacheSize = 0
+    return stemmer
 
 
-@lru_cache(maxsize=200_000)
-def _stems(word: str) -> tuple[str, ...]:
-    return tuple(
-        dict.fromkeys(_stemmer(lang).stemWord(word) for lang in LANGUAGES.values())
-    )
+class _StemCache(dict):
+    """Folded word → its stems joined by spaces ("" for a stop word).
+
+    Vocabulary repeats massively across documents: a rebuild stems each
+    distinct word once.
+    """
+
+    MAX_WORDS = 500_000
+
+    def __missing__(self, word: str) -> str:
+        if word in STOP_WORDS or len(word) < 2:
+            stems = ""
+        else:
+            stems = " ".join(
+                dict.fromkeys(
+                    _stemmer(lang).stemWord(word) for lang in LANGUAGES.values()
+                )
+            )
+        if len(self) >= self.MAX_WORDS:
+            self.clear()
+        self[word] = stems
+        return stems
+
+
+_stems = _StemCache()
 
 
 def stem(text: str) -> str:
     """Folded words reduced to their FR/NL/EN stems, stop words removed."""
-    out = []
-    for word in fold(text).split():
-        if word in STOP_WORDS or len(word) < 2:
-            continue
-        out.extend(_stems(word))
-    return " ".join(out)
+    return stem_folded(fold(text))
+
+
+def stem_folded(folded: str) -> str:
+    """`stem` of a text that `fold` already folded."""
+    return " ".join(filter(None, map(_stems.__getitem__, folded.split())))
 
 
 def stem_terms(text: str) -> list[str]:
