@@ -43,6 +43,7 @@ TEXT_FIELDS = {
         "partners",
     ],
 }
+FUZZY_FIELDS = {"member": ["name^4"], "project": ["title^4"]}
 HIGHLIGHT_FIELDS = {
     "member": ["headline", "description", "offers", "skills", "track_record"],
     "project": ["summary", "description", "keywords", "needs"],
@@ -141,20 +142,40 @@ def _filter_clause(field_name: str, values: list[str]):
 def _text_query(document: str, query: str):
     folded, stemmed = fold(query), stem(query)
     should = [
+        Q("multi_match", query=query, fields=TEXT_FIELDS[document]),
+        # Typos: on the name or title and on the folded copy of every text
+        # field. Fuzziness on all nine fields cost ten times the rest of the
+        # query (each word expanded per field) for about the same recall
+        # (bench/search_quality.py).
         Q(
             "multi_match",
             query=query,
-            fields=TEXT_FIELDS[document],
+            fields=FUZZY_FIELDS[document],
             fuzziness="AUTO",
             prefix_length=1,
         ),
         Q("match_phrase", folded={"query": folded, "boost": 2}),
     ]
     if folded:
-        should.append(Q("match", folded={"query": folded, "fuzziness": "AUTO"}))
+        should.append(
+            Q(
+                "match",
+                folded={"query": folded, "fuzziness": "AUTO", "prefix_length": 1},
+            )
+        )
     if stemmed:
         should.append(Q("match", stemmed={"query": stemmed}))
     return Q("bool", should=should, minimum_should_match=1)
+
+
+def _highlight_query(document: str, query: str):
+    """What the snippets mark: the query's words as written.
+
+    Highlighting with the fuzzy query made Elasticsearch expand every
+    misspelling again in each of the 20 hits' long texts (most of a search's
+    time); a misspelt word now gets the headline instead of a snippet.
+    """
+    return Q("multi_match", query=query, fields=HIGHLIGHT_FIELDS[document])
 
 
 def documents_search(
@@ -214,6 +235,10 @@ def documents_search(
         post_tags=["</mark>"],
         encoder="html",
     )
+    if query:
+        search = search.highlight_options(
+            highlight_query=_highlight_query(document, query).to_dict()
+        )
     search = search.source(excludes=["embedding", "folded", "stemmed", "suggest"])
     search = search.extra(track_total_hits=True)[offset : offset + size]
     # No index yet (a new site) reads as no results, not as an outage.

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost, so that cached pages still get every header and the CSRF cookie.
+    "hub.middleware.EditorialPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -193,6 +195,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hub@localhost")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+# Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. The
+# cache is per process: a publish empties this process's copy at once, the
+# other workers' when their copy expires.
+HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,11 @@
 """Template tags for the language switcher and language-aware links."""
 
+import hashlib
+import json
+
 from django import template
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -13,6 +18,7 @@ from hub.language import (
     path_in_language,
     path_without_language,
 )
+from hub.middleware import page_cache_generation
 
 register = template.Library()
 
@@ -56,13 +62,35 @@ def language_switch(context) -> dict:
 
 @register.simple_tag(takes_context=True)
 def localized_links(context, stream) -> list[dict]:
-    """The links of a `LinkListBlock` stream in the active language."""
+    """The links of a `LinkListBlock` stream in the active language.
+
+    Every page shows the navigation and footer links, and resolving their
+    pages' translations costs a few queries per link: they are kept with the
+    page cache (`hub/middleware.py`), which a publish empties.
+    """
     request = context.get("request")
+    if not stream:
+        return []
+    key = None
+    seconds = settings.HUB_PAGE_CACHE_SECONDS
+    raw_data = getattr(stream, "raw_data", None)
+    if seconds > 0 and raw_data is not None:
+        raw = json.dumps(list(raw_data), sort_keys=True, default=str)
+        host = request.get_host() if request is not None else ""
+        key = (
+            f"hub:links:{page_cache_generation()}:{translation.get_language()}:"
+            f"{host}:{hashlib.sha256(raw.encode()).hexdigest()}"
+        )
+        links = cache.get(key)
+        if links is not None:
+            return links
     links = []
-    for block in stream or []:
+    for block in stream:
         href, text = localize_link(value=block.value, request=request)
         if href:
             links.append({"href": href, "text": text})
+    if key:
+        cache.set(key, links, seconds)
     return links
 
 
