@@ -92,9 +92,11 @@ def embed_cached(texts: list[str], *, batch_size: int = 64) -> list[list[float]]
 
 
 def query_vector(text: str) -> list[float]:
-    return _query_vector_cached(text[:MAX_CHARS])
+    return _query_vector_cached(text[:MAX_CHARS]).tolist()
 
 
 @lru_cache(maxsize=2048)
-def _query_vector_cached(text: str) -> list[float]:
-    return encode([text])[0].tolist()
+def _query_vector_cached(text: str) -> np.ndarray:
+    # float32 arrays (2 KB each), not lists of Python floats (16 KB each): a
+    # full cache stays a few MB per web worker.
+    return np.asarray(encode([text])[0], dtype=np.float32)

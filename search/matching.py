@@ -170,7 +170,13 @@ class _Candidate:
     source: dict = field(default_factory=dict)
 
 
-def _text_query(project: DraftProject):
+def _text_query(project: DraftProject, *, keywords_named: bool = True):
+    """Words of the experiment against members' profiles and track records.
+
+    Clauses are named so that what matched can be cited; keywords only need
+    it for the suggestions shown (`_display`), and naming costs a check of
+    every clause on every hit returned.
+    """
     text = project.text
     clauses = [
         Q(
@@ -186,12 +192,10 @@ def _text_query(project: DraftProject):
             Q("match", offers={"query": need, "_name": f"need:{need}"[:200]})
         )
     for keyword in project.keywords[:20]:
-        clauses.append(
-            Q(
-                "match_phrase",
-                folded={"query": fold(keyword), "_name": f"kw:{keyword}"[:200]},
-            )
-        )
+        phrase = {"query": fold(keyword)}
+        if keywords_named:
+            phrase["_name"] = f"kw:{keyword}"[:200]
+        clauses.append(Q("match_phrase", folded=phrase))
     return Q("bool", should=clauses, minimum_should_match=1)
 
 
@@ -235,6 +239,7 @@ def _msearch(searches: dict[str, tuple[str, dict]]) -> dict[str, list[dict]]:
                 "responses.hits.hits._id",
                 "responses.hits.hits._score",
                 "responses.hits.hits._source",
+                "responses.hits.hits.fields",
                 "responses.hits.hits.matched_queries",
             ],
         )
@@ -256,6 +261,19 @@ PROFILE_FIELDS = ("headline", "description", "skills")
 # What ranking needs of each candidate; names, links and offers are fetched
 # for the suggestions shown only.
 FEATURE_FIELDS = ["kind", "sectors", "disciplines", "languages", "commune", "country"]
+SINGLE_VALUED = {"kind", "commune", "country"}
+# Candidates are read from doc values (all keywords): cheaper than parsing
+# each hit's whole _source, vectors and track record included.
+FEATURES_ONLY = {
+    "_source": False,
+    "docvalue_fields": FEATURE_FIELDS,
+    "size": CANDIDATES,
+}
+TITLES_ONLY = {
+    "_source": False,
+    "docvalue_fields": ["title.raw"],
+    "size": SIMILAR_PROJECTS,
+}
 SOURCE_FIELDS = [
     *FEATURE_FIELDS,
     "slug",
@@ -288,30 +306,30 @@ def members_for_project(
     searches = {}
     if "text" in signals or "reciprocity" in signals:
         query = Q(
-            "bool", must=[_text_query(project)], filter=filters, must_not=must_not
+            "bool",
+            must=[_text_query(project, keywords_named=False)],
+            filter=filters,
+            must_not=must_not,
         )
-        searches["text"] = (
-            members,
-            {"query": query.to_dict(), "_source": FEATURE_FIELDS, "size": CANDIDATES},
-        )
+        searches["text"] = (members, {"query": query.to_dict(), **FEATURES_ONLY})
     if "semantic" in signals and vector:
         knn = _knn(vector, CANDIDATES, member_filter)
         searches["semantic"] = (
             members,
-            {"knn": knn, "_source": FEATURE_FIELDS, "size": CANDIDATES},
+            {"knn": knn, **FEATURES_ONLY},
         )
     if "track_record" in signals:
         query = _project_text_query(project).to_dict()
         searches["projects_text"] = (
             projects,
-            {"query": query, "_source": ["title"], "size": SIMILAR_PROJECTS},
+            {"query": query, **TITLES_ONLY},
         )
         if vector:
             itself = {"bool": {"must_not": [{"ids": {"values": [str(project.pk)]}}]}}
             knn = _knn(vector, SIMILAR_PROJECTS, itself if project.pk else None)
             searches["projects_meaning"] = (
                 projects,
-                {"knn": knn, "_source": ["title"], "size": SIMILAR_PROJECTS},
+                {"knn": knn, **TITLES_ONLY},
             )
     responses = _msearch(searches)
 
@@ -322,12 +340,12 @@ def members_for_project(
         c = candidates.setdefault(int(hit["_id"]), _Candidate(int(hit["_id"])))
         c.text = hit["_score"] / top
         c.matched = set(hit.get("matched_queries", ()))
-        c.source = hit["_source"]
+        c.source = _from_doc_values(hit)
     for hit in responses.get("semantic", []):
         c = candidates.setdefault(int(hit["_id"]), _Candidate(int(hit["_id"])))
         # Elasticsearch reports (1 + cosine) / 2 for cosine similarity.
         c.semantic = max(0.0, 2 * hit["_score"] - 1)
-        c.source = c.source or hit["_source"]
+        c.source = c.source or _from_doc_values(hit)
 
     graph = collaboration_graph()
     kinds = _kinds(graph)
@@ -440,7 +458,7 @@ def _similar_projects(graph, responses, exclude):
         score = scores[name] = {}
         for hit in hits:
             similarity = (hit["_score"] / top) ** power
-            title = hit["_source"].get("title", "")
+            title = (hit.get("fields", {}).get("title.raw") or [""])[0]
             for member in graph.members_of.get(int(hit["_id"]), ()):
                 if member in exclude:
                     continue
@@ -449,6 +467,14 @@ def _similar_projects(graph, responses, exclude):
                     closest[member] = similarity
                     titles[member] = title
     return scores, titles
+
+
+def _from_doc_values(hit: dict) -> dict:
+    """A hit's doc values shaped like its source (single values unwrapped)."""
+    return {
+        name: values[0] if name in SINGLE_VALUED else values
+        for name, values in hit.get("fields", {}).items()
+    }
 
 
 def _sources(ids, fields) -> dict[int, dict]:
@@ -542,15 +568,16 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
                 for p in graph.members_of.get(c.graph_project, ())
                 if p in team_ids
             ]
-        source, c.highlight = shown.get(match.member_id, ({}, {}))
+        source, c.highlight, matched = shown.get(match.member_id, ({}, {}, set()))
+        c.matched |= matched
         match.source = c.source = {**s, **source}
         match.reasons = _reasons(c, c.source, *rest, kind, graph)
     # A suggestion nobody could explain is not shown.
     return [m for m in matches if m.reasons]
 
 
-def _display(project, ids) -> dict[int, tuple[dict, dict]]:
-    """Sources and highlights of the suggestions shown, in one request."""
+def _display(project, ids) -> dict[int, tuple[dict, dict, set]]:
+    """Sources, highlights and matched clauses of the suggestions shown."""
     if not ids:
         return {}
     search = {
@@ -576,7 +603,11 @@ def _display(project, ids) -> dict[int, tuple[dict, dict]]:
     except ES_ERRORS as exc:
         raise SearchUnavailable(str(exc)) from exc
     return {
-        int(hit["_id"]): (hit["_source"], hit.get("highlight", {}))
+        int(hit["_id"]): (
+            hit["_source"],
+            hit.get("highlight", {}),
+            set(hit.get("matched_queries", ())),
+        )
         for hit in response["hits"]["hits"]
     }
 
