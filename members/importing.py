@@ -18,9 +18,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.db.models import Q
 
 from hub.taxonomy import Commune, Discipline, Sector
-from members.models import LegalForm, Member, MemberKind, Offer, Seek, unique_slug
+from members.models import LegalForm, Member, MemberKind, Offer, Seek
 from projects.models import (
     NeedStatus,
     PartnerRole,
@@ -454,16 +455,14 @@ def _sync_children(
 
 def _upsert(model, rows: dict[str, dict], name_field: str, report_prefix, report):
     existing = _existing(model, rows)
-    taken = (
-        set(model.objects.values_list("slug", flat=True)) if len(rows) > 50 else None
-    )
+    taken = _slugs_taken(model, [r[name_field] for r in rows.values()])
     create, update, changed_ids = [], [], set()
     for external_id, row in rows.items():
         values = _plain(row)
         obj = existing.get(external_id)
         if obj is None:
             obj = model(external_id=external_id, **values)
-            obj.slug = _slug_for(model, values[name_field], taken)
+            obj.slug = _slug_for(values[name_field], taken)
             create.append(obj)
         elif _differs(obj, values):
             for key, value in values.items():
@@ -488,12 +487,25 @@ def _upsert(model, rows: dict[str, dict], name_field: str, report_prefix, report
     return by_external, changed_ids
 
 
-def _slug_for(model, text, taken: set[str] | None) -> str:
-    if taken is None:
-        return unique_slug(model, text)
+def _slug_base(text: str) -> str:
     from django.utils.text import slugify
 
-    base = slugify(text)[:110].strip("-") or "item"
+    return slugify(text)[:110].strip("-") or "item"
+
+
+def _slugs_taken(model, names: list[str]) -> set[str]:
+    """Slugs already used that the new rows' slugs could collide with."""
+    if len(names) > 50:
+        return set(model.objects.values_list("slug", flat=True))
+    starts = Q()
+    for base in {_slug_base(name) for name in names}:
+        starts |= Q(slug__startswith=base)
+    return set(model.objects.filter(starts).values_list("slug", flat=True))
+
+
+def _slug_for(text: str, taken: set[str]) -> str:
+    """A slug free in the database and among the rows of this import."""
+    base = _slug_base(text)
     slug, n = base, 2
     while slug in taken:
         slug = f"{base}-{n}"

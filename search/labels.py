@@ -78,7 +78,8 @@ def facet_label(name: str, value: str, *, terms=None) -> str:
     if name == "stage":
         return str(Stage(value).label) if value in Stage.values else value
     if name == "sdg":
-        number = int(value) if value.isdigit() else 0
+        # isdigit() alone accepts "¹" and other digits int() refuses.
+        number = int(value) if value.isascii() and value.isdigit() else 0
         return f"{number}. {SDG_NAMES[number]}" if number in SDG_NAMES else value
     if name in ("emes", "open"):
         return _("Yes") if value == "true" else _("No")

@@ -169,3 +169,27 @@ def test_imported_data_is_indexed_without_private_fields(tmp_path, search_index)
     assert atelier["track_record"] == [
         "Cargo bikes for neighbourhood shops. Testing shared cargo bikes."
     ]
+
+
+def test_namesakes_get_their_own_slugs(tmp_path, db):
+    """Two organisations of the same name, in one small file and in a later
+    one, each get a free slug (the fuzzer found a unique-constraint crash)."""
+    Member.objects.create(name="Ville", slug="ville", kind="public_authority")
+    namesakes = [
+        {"id": f"v:{i}", "name": "Ville", "kind": "public_authority"} for i in (1, 2)
+    ]
+    call_command(
+        "hub_import",
+        "--members",
+        str(write(tmp_path, "members.jsonl", namesakes)),
+        "--no-index",
+    )
+    later = [{"id": "v:3", "name": "Ville", "kind": "public_authority"}]
+    call_command(
+        "hub_import",
+        "--members",
+        str(write(tmp_path, "later.jsonl", later)),
+        "--no-index",
+    )
+    slugs = sorted(Member.objects.filter(name="Ville").values_list("slug", flat=True))
+    assert slugs == ["ville", "ville-2", "ville-3", "ville-4"]
