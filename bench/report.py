@@ -282,6 +282,7 @@ def main() -> None:
                     )
                     if "raw_bulk_embeddings" in r
                     else "–",
+                    fmt(r.get("merge_seconds"), 0),
                     fmt(r["embeddings"]["cold_texts_per_s"], 1),
                     f"{fmt(per_core['threads_1']['per_core'], 1)} / "
                     f"{fmt(per_core['threads_2']['per_core'], 1)}",
@@ -300,6 +301,7 @@ def main() -> None:
                     "rebuild s (emb. cached)",
                     "docs/s (cached)",
                     "raw bulk docs/s (with vectors)",
+                    "force-merge s",
                     "encoder texts/s (cold)",
                     "texts/s per core, 1 / 2 threads",
                     "cold rebuild s (est.)",
@@ -312,7 +314,9 @@ def main() -> None:
             "Raw bulk = `elasticsearch.helpers.bulk` of the same prepared "
             "documents into a same-mapping index, in the same run. The cold "
             "encoder rate is measured on a sample (see `bench/indexing.py`); the "
-            "cold rebuild is estimated from it.",
+            "cold rebuild is estimated from it. Force-merge = `search_rebuild "
+            "--merge`'s extra step (one segment per index, run after the rebuild "
+            "and before the serving benchmark, whose searches it speeds up).",
             "",
         ]
     if serving:
