@@ -163,9 +163,12 @@ def test_search_works_with_the_keyboard_only(network, page):
     tab_to(page, "#search-q")
     page.keyboard.type("logement")
     page.wait_for_url(re.compile(r"q=logement"))
+    # Let the debounced autocomplete and search triggers settle first: a swap
+    # in the middle of the Tabs moves the starting point.
+    page.wait_for_timeout(500)
     wait_htmx(page)
     before = page.locator("#results-heading").inner_text()
-    tab_to(page, "#search-body input[name=kind]")
+    tab_to(page, "#search-body input[name=kind]", limit=120)
     facet_id = page.evaluate("() => document.activeElement.id")
     page.keyboard.press("Space")
     page.wait_for_url(re.compile(r"kind="))
