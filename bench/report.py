@@ -89,9 +89,8 @@ def machine() -> list[str]:
 
     pg = _cmd(["bash", "-c", "ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1"])
     return [
-        f"- CPU: {cpu}, {os.cpu_count()} cores visible to the process "
-        "(shared with four other engineers' test runs during the benchmark: see "
-        "the load averages below)",
+        f"- CPU: {cpu}, {os.cpu_count()} cores visible to the process (what "
+        "else ran shows in the load averages below)",
         f"- RAM: {mem:,} MiB; OS: {platform.platform()}",
         f"- Python {platform.python_version()}, Django {django.get_version()}, "
         f"Wagtail {wagtail.__version__}, elasticsearch-py "
@@ -225,8 +224,9 @@ def main() -> None:
         "",
         *machine(),
         "",
-        "Load average (1 min) before/after each step, on a machine whose 2 cores "
-        "were shared with other work:",
+        "Load average (1 min) before/after each step (the benchmark's own "
+        "gunicorn, load generator and Elasticsearch node make the load after a "
+        "serving step):",
         "",
         table(
             ["step", "seconds", "load before", "load after"],
