@@ -201,6 +201,39 @@ def plots(indexing, serving, side) -> list[str]:
     return made
 
 
+def _endpoint_table(data: dict) -> str:
+    return table(
+        [
+            "endpoint",
+            "requests",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "ES took p50 ms",
+            "server/took (p50)",
+            "share in ES client",
+            "errors",
+        ],
+        [
+            [
+                name,
+                fmt(e["requests"]),
+                fmt(e["throughput_rps"]),
+                fmt(e["server_p50_ms"]),
+                fmt(e["server_p95_ms"]),
+                fmt(e["server_p99_ms"]),
+                fmt(e["es_took_p50_ms"]),
+                fmt(e["overhead_ratio"]),
+                fmt(e["es_share"], 2),
+                fmt(e["errors"]),
+            ]
+            for name, e in data.items()
+            if not name.startswith("_")
+        ],
+    )
+
+
 def main() -> None:
     indexing, serving, side = load("indexing"), load("serving"), load("side")
     steps = (
@@ -322,52 +355,30 @@ def main() -> None:
     if serving:
         md += ["## Serving", "", f"![latency]({OUT.name}/latency.png)", ""]
         for s, r in serving.items():
-            for level, data in r["levels"].items():
+            levels = list(r["levels"].items())
+            if r.get("first"):
+                levels.insert(0, ("first", r["first"]))
+            for level, data in levels:
                 rss = data.get("_rss_kib", {})
-                md += [
-                    f"### {s:,} members, concurrency {level} "
+                title = (
+                    f"### {s:,} members, first request to each URL "
+                    f"(warm-up pass, concurrency 1, nothing cached yet)"
+                    if level == "first"
+                    else f"### {s:,} members, concurrency {level} "
                     f"({fmt(data['_duration_s'], 0)} s, "
-                    f"{fmt(data['_all']['throughput_rps'])} req/s in all)",
-                    "",
-                    table(
-                        [
-                            "endpoint",
-                            "requests",
-                            "req/s",
-                            "p50 ms",
-                            "p95 ms",
-                            "p99 ms",
-                            "ES took p50 ms",
-                            "server/took (p50)",
-                            "share in ES client",
-                            "errors",
-                        ],
-                        [
-                            [
-                                name,
-                                fmt(e["requests"]),
-                                fmt(e["throughput_rps"]),
-                                fmt(e["server_p50_ms"]),
-                                fmt(e["server_p95_ms"]),
-                                fmt(e["server_p99_ms"]),
-                                fmt(e["es_took_p50_ms"]),
-                                fmt(e["overhead_ratio"]),
-                                fmt(e["es_share"], 2),
-                                fmt(e["errors"]),
-                            ]
-                            for name, e in data.items()
-                            if not name.startswith("_")
-                        ],
-                    ),
-                    "",
-                    "Worker RSS (MiB) start → end: "
-                    + ", ".join(
-                        f"{rss['start'].get(pid, 0) / 1024:.0f} → "
-                        f"{rss['end'].get(pid, 0) / 1024:.0f}"
-                        for pid in rss.get("start", {})
-                    ),
-                    "",
-                ]
+                    f"{fmt(data['_all']['throughput_rps'])} req/s in all)"
+                )
+                md += [title, "", _endpoint_table(data), ""]
+                if rss:
+                    md += [
+                        "Worker RSS (MiB) start → end: "
+                        + ", ".join(
+                            f"{rss['start'].get(pid, 0) / 1024:.0f} → "
+                            f"{rss['end'].get(pid, 0) / 1024:.0f}"
+                            for pid in rss.get("start", {})
+                        ),
+                        "",
+                    ]
         md += [
             "Server time is gunicorn's `%(D)s` per request; *ES took* is the sum "
             "of Elasticsearch's own `took` over the request's calls; *share in ES "

@@ -14,8 +14,8 @@ On the database and indices that `bench/indexing.py` left in `--workdir`:
      file) and on PostgreSQL (full-text search; database `hub_bench` on the
      local cluster, started as `.ci/run` does and loaded with the same
      `hub_import` files).
-   Each query runs 3 times after a warm-up pass; p50/p95 per backend and the
-   p95 ratio are reported.
+   Each query runs 3 times after a warm-up pass (once when that pass took
+   over a minute); p50/p95 per backend and the p95 ratio are reported.
 2. Matchmaking: `members_for_project` (through `match_batch`) against the naive
    hybrid baseline of `../shared/eval` (0.6 BM25 of project text against
    member name and track record + 0.4 log co-participation with the remaining
@@ -58,8 +58,14 @@ def member_queries() -> list[tuple[str, str | None]]:
 
 
 def _timings(run, queries, repeats: int = 3) -> list[float]:
+    """Each query `repeats` times after a warm-up pass; once if the warm-up
+    took over a minute (SQLite at 100k: ~5 s a query, the 60 samples are
+    enough for a p95 and three passes would add half an hour)."""
+    started = time.perf_counter()
     for q in queries:  # warm-up
         run(*q)
+    if time.perf_counter() - started > 60:
+        repeats = 1
     out = []
     for _ in range(repeats):
         for q in queries:

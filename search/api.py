@@ -15,6 +15,7 @@ from members.exporting import member_row, project_row
 from members.models import Member, MemberKind
 from projects.models import Project
 from search.client import SearchUnavailable
+from search.match_cache import matches_remembered
 from search.matching import DraftProject, members_for_project
 from search.selectors import FACETS, SORTS, documents_search
 from search.suggestions import members_for_member, projects_for_member
@@ -314,11 +315,12 @@ def _project_matches(matches) -> list[dict]:
 def project_matches(request: HttpRequest, slug: str, params: Query[MatchQuery]):
     project = get_object_or_404(Project.objects.published(), slug=slug)
     kind = _kind(params.kind)
+    draft, size = DraftProject.from_project(project), _size(params.size)
     try:
-        matches = members_for_project(
-            project=DraftProject.from_project(project),
-            kind=kind,
-            size=_size(params.size),
+        matches = matches_remembered(
+            "project-matches",
+            (project.pk, project.updated_at, tuple(draft.partners), kind, size),
+            lambda: members_for_project(project=draft, kind=kind, size=size),
         )
     except SearchUnavailable as exc:
         raise Unavailable from exc
@@ -372,14 +374,23 @@ def draft_matches(request: HttpRequest, payload: DraftMatchIn):
 )
 def member_matches(request: HttpRequest, slug: str, size: int = 10):
     member = get_object_or_404(Member.objects.published(), slug=slug)
+    size = _size(size)
     try:
-        projects = projects_for_member(
-            member=member, size=_size(size), public_only=True
+        found = matches_remembered(
+            "member-matches",
+            (member.pk, member.updated_at, size),
+            lambda: {
+                "projects": projects_for_member(
+                    member=member, size=size, public_only=True
+                ),
+                "members": members_for_member(
+                    member=member, size=size, public_only=True
+                ),
+            },
         )
-        members = members_for_member(member=member, size=_size(size), public_only=True)
     except SearchUnavailable as exc:
         raise Unavailable from exc
     return {
-        "projects": _project_matches(projects),
-        "members": _member_matches(members),
+        "projects": _project_matches(found["projects"]),
+        "members": _member_matches(found["members"]),
     }

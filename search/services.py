@@ -25,6 +25,7 @@ from elasticsearch.helpers import bulk, scan
 from search.client import SearchUnavailable, get_client, index_alias
 from search.documents import DOCUMENTS, documents_prepare
 from search.indices import alias_swap, index_ensure, index_new, indices_behind
+from search.match_cache import match_cache_clear
 from search.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,8 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             else:
                 report.deleted += 1
     OutboxEntry.objects.filter(id__in=done).delete()
+    if done:
+        match_cache_clear()
     if failed:
         _defer(failed, error=report.errors[-1])
         report.failed += len(failed)
@@ -269,6 +272,7 @@ def index_rebuild(
     )
     client.indices.refresh(index=new_index)
     alias_swap(document=document, new_index=new_index, client=client)
+    match_cache_clear()
     # Rows queued before the build started are covered by it.
     OutboxEntry.objects.filter(document=document, id__lte=version).delete()
 
@@ -364,3 +368,4 @@ def index_refresh(*, client: Elasticsearch | None = None) -> None:
     client = client or get_client()
     for document in DOCUMENTS:
         client.indices.refresh(index=index_alias(document), ignore_unavailable=True)
+    match_cache_clear()

@@ -26,6 +26,7 @@ from members.models import Member, MemberKind, Offer, Seek, Visibility
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
+from search.match_cache import matches_remembered
 from search.matching import (
     DraftProject,
     Match,
@@ -688,6 +689,14 @@ def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:
     """Published experiments close to `project` in words and in meaning."""
     if not project.is_public:
         return []
+    return matches_remembered(
+        "similar",
+        (project.pk, project.updated_at, size),
+        lambda: _similar_projects(project=project, size=size),
+    )
+
+
+def _similar_projects(*, project, size: int) -> list[ProjectMatch]:
     client = get_client()
     alias = index_alias("project")
     try:
@@ -767,8 +776,19 @@ def project_partner_suggestions(
 
     draft = DraftProject.from_project(project)
     exclude = dismissed_members_for_project(project=project)
-    matches = members_for_project(
-        project=draft, kind=kind or None, size=size + 5, exclude=exclude
+    matches = matches_remembered(
+        "panel",
+        (
+            project.pk,
+            project.updated_at,
+            tuple(draft.partners),
+            tuple(sorted(exclude)),
+            kind or None,
+            size,
+        ),
+        lambda: members_for_project(
+            project=draft, kind=kind or None, size=size + 5, exclude=exclude
+        ),
     )
     return [
         m for m in matches if m.source.get("open_to_collaboration", True) is not False
@@ -780,11 +800,21 @@ def member_suggestions(*, member: Member, size: int = 5) -> dict:
     from members.services.suggestions import dismissed_for_member
 
     dismissed_members, dismissed_projects = dismissed_for_member(member=member)
-    return {
-        "projects": projects_for_member(
-            member=member, size=size, exclude=dismissed_projects
+    return matches_remembered(
+        "dashboard",
+        (
+            member.pk,
+            member.updated_at,
+            tuple(sorted(dismissed_members)),
+            tuple(sorted(dismissed_projects)),
+            size,
         ),
-        "members": members_for_member(
-            member=member, size=size, exclude=dismissed_members
-        ),
-    }
+        lambda: {
+            "projects": projects_for_member(
+                member=member, size=size, exclude=dismissed_projects
+            ),
+            "members": members_for_member(
+                member=member, size=size, exclude=dismissed_members
+            ),
+        },
+    )

@@ -4,6 +4,7 @@
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -194,11 +195,26 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hub@localhost")
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Ranked matches (search/match_cache.py), about 10 kB an entry, in files
+    # that every web process on the machine shares: one ranking serves all,
+    # and an index change in any of them empties it for all.
+    "matches": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get(
+            "HUB_MATCH_CACHE_DIR",
+            os.path.join(tempfile.gettempdir(), "hub-match-cache"),
+        ),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. The
 # cache is per process: a publish empties this process's copy at once, the
 # other workers' when their copy expires.
 HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
+# Matches and suggestions (search/match_cache.py): what other members change
+# reaches them within this many seconds, or at once after an index change;
+# 0 turns it off.
+HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,81 @@
+"""Match results kept for a short while, shared by the web processes.
+
+One member's or experiment's matches cost two to six Elasticsearch queries
+over the whole network and about a hundred milliseconds of CPU, yet the
+panels, the dashboard and the API ask for the same ones far more often than
+the data behind them changes. Each result is kept for
+`HUB_MATCH_CACHE_SECONDS` (0 turns the cache off) in the `matches` cache
+(files in `HUB_MATCH_CACHE_DIR`, which every web process on the machine
+reads), keyed by everything a visitor can change and expect to see at once:
+
+- the record's own last update (`updated_at`) and its current partners;
+- the dismissals, the requested kind and size, the public-only flag;
+- the language (reasons are worded in it);
+- the collaboration graph's signature, and the site's index prefix.
+
+What *other* members change reaches a cached result when it expires, or as
+soon as it is indexed: an outbox drain or a rebuild empties the cache.
+Whatever is returned, cached or not, is first checked against the database:
+a member or experiment unpublished since the ranking was made is dropped, so
+a stale entry never shows a hidden record.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.utils import translation
+
+from members.models import Member
+from projects.models import Project
+from search.graph import collaboration_graph
+
+CACHE_ALIAS = "matches"
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+def match_cache_clear() -> None:
+    """Forget every cached ranking (the index changed)."""
+    _cache().clear()
+
+
+def _key(name: str, parts: tuple) -> str:
+    graph = collaboration_graph().signature
+    site = settings.HUB_INDEX_PREFIX
+    raw = repr((site, name, parts, translation.get_language(), graph))
+    return f"hub:matches:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+
+
+def _published(matches: list) -> list:
+    """`matches` without the records unpublished since they were ranked."""
+    if not matches:
+        return matches
+    if hasattr(matches[0], "member_id"):
+        model, attr = Member, "member_id"
+    else:
+        model, attr = Project, "project_id"
+    ids = {getattr(m, attr) for m in matches}
+    live = set(
+        model.objects.published().filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    return [m for m in matches if getattr(m, attr) in live]
+
+
+def matches_remembered(name: str, parts: tuple, compute):
+    """`compute()` (a list of matches, or a dict of such lists), reused for
+    `HUB_MATCH_CACHE_SECONDS` while `name` and `parts` stay the same."""
+    seconds = settings.HUB_MATCH_CACHE_SECONDS
+    found = None
+    if seconds > 0:
+        key = _key(name, parts)
+        found = _cache().get(key)
+    if found is None:
+        found = compute()
+        if seconds > 0:
+            _cache().set(key, found, seconds)
+    if isinstance(found, dict):
+        return {k: _published(v) for k, v in found.items()}
+    return _published(found)
