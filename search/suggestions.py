@@ -31,6 +31,7 @@ from search.matching import (
     DraftProject,
     Match,
     Reason,
+    _from_doc_values,
     _knn,
     language_reason,
     meaning_reason,
@@ -100,6 +101,18 @@ PROJECT_SOURCE = [
     "needs_kinds",
     "partner_ids",
 ]
+# Candidates are read from doc values (keywords only); the suggestions shown
+# then get the sources their reasons quote. Parsing whole sources (track
+# records included) of 300 candidates was most of a member's match time.
+PROJECT_FEATURES = [
+    "sectors",
+    "disciplines",
+    "languages",
+    "commune",
+    "needs_kinds",
+    "partner_ids",
+]
+MEMBER_FEATURES = ["sectors", "disciplines", "languages", "commune"]
 MEMBER_SOURCE = [
     "slug",
     "name",
@@ -203,7 +216,24 @@ def _semantic(score: float) -> float:
 
 
 def _candidate(candidates: dict[int, dict], hit) -> dict:
-    return candidates.setdefault(int(hit.meta.id), {"source": hit.to_dict()})
+    meta = hit.meta.to_dict()
+    source = _from_doc_values(meta) if "fields" in meta else hit.to_dict()
+    return candidates.setdefault(int(hit.meta.id), {"source": source})
+
+
+def _with_sources(matches: list, index: str, fields: list[str], attr: str) -> None:
+    """Give the suggestions shown their sources (candidates had doc values)."""
+    if not matches:
+        return
+    ids = [getattr(m, attr) for m in matches]
+    response = _execute(
+        Search(using=get_client(), index=index)
+        .query(Q("ids", values=_ids(ids)))
+        .source(fields)[: len(ids)]
+    )
+    found = {int(hit.meta.id): hit.to_dict() for hit in response}
+    for match in matches:
+        match.source = found.get(getattr(match, attr), match.source)
 
 
 def _text_clauses(profile: _Profile, fields: list[str]) -> list:
@@ -342,8 +372,10 @@ def projects_for_member(
     profile = _member_profile(member, public_only=public_only)
     own = _own_projects(member)
     skip = set(exclude) | own
-    search = Search(using=get_client(), index=index_alias("project")).source(
-        PROJECT_SOURCE
+    search = (
+        Search(using=get_client(), index=index_alias("project"))
+        .source(False)
+        .extra(docvalue_fields=PROJECT_FEATURES)
     )
     base = Q(
         "bool",
@@ -394,6 +426,7 @@ def projects_for_member(
     matches = [m for m in matches if m.score >= MIN_SCORE]
     matches.sort(key=lambda m: (-m.score, m.project_id))
     matches = matches[:size]
+    _with_sources(matches, index_alias("project"), PROJECT_SOURCE, "project_id")
     _project_reasons(matches, profile, member)
     return _without_context(matches)
 
@@ -575,8 +608,10 @@ def members_for_member(
     graph = collaboration_graph()
     direct = graph.neighbours(member.pk)
     skip = set(exclude) | set(direct) | {member.pk}
-    search = Search(using=get_client(), index=index_alias("member")).source(
-        MEMBER_SOURCE
+    search = (
+        Search(using=get_client(), index=index_alias("member"))
+        .source(False)
+        .extra(docvalue_fields=MEMBER_FEATURES)
     )
     base = Q(
         "bool",
@@ -612,8 +647,9 @@ def members_for_member(
         )
         seeks_met = _matched_indices(matched, "seek")
         offers_met = _matched_indices(matched, "offer")
-        f["offers_sought"] = 1.0 if seeks_met and s.get("offers") else 0.0
-        f["seeks_offered"] = 1.0 if offers_met and s.get("seeks") else 0.0
+        # A named clause on the candidate's offers (seeks) matched: it has some.
+        f["offers_sought"] = 1.0 if seeks_met else 0.0
+        f["seeks_offered"] = 1.0 if offers_met else 0.0
         score = _score(f, MEMBER_WEIGHTS)
         if score < MIN_SCORE:
             continue
@@ -625,6 +661,7 @@ def members_for_member(
         matches.append(Match(pk, score, [], s, f | {"_context": context}))
     matches.sort(key=lambda m: (-m.score, m.member_id))
     matches = matches[:size]
+    _with_sources(matches, index_alias("member"), MEMBER_SOURCE, "member_id")
     _member_reasons(matches, profile)
     return _without_context(matches)
 
