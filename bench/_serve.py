@@ -166,6 +166,9 @@ class HubServer:
             SECURE_SSL_REDIRECT="0",
             STATIC_ROOT=str(self.workdir / "static"),
             MEDIA_ROOT=str(self.workdir / "media"),
+            # Shared by this server's workers only, and gone with the workdir.
+            HUB_PAGE_CACHE_DIR=str(self.workdir / "page-cache"),
+            HUB_MATCH_CACHE_DIR=str(self.workdir / "match-cache"),
             HUB_API_RATE_ANON="1000000/m",
             HUB_API_RATE_AUTH="1000000/m",
             PYTHONUNBUFFERED="1",

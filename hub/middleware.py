@@ -14,7 +14,7 @@ import re
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
@@ -63,19 +63,26 @@ class PermissionsPolicyMiddleware:
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__hub_csrf_token__"
 _GENERATION_KEY = "hub:pages:generation"
+# Files shared by the web processes of a machine (hub/settings/base.py): a
+# page rendered by one serves all, and a publish empties it for all.
+PAGE_CACHE = "pages"
+
+
+def page_cache():
+    return caches[PAGE_CACHE]
 
 
 def page_cache_clear() -> None:
     """Forget every cached page (publish, unpublish, move, settings change)."""
     try:
-        cache.incr(_GENERATION_KEY)
+        page_cache().incr(_GENERATION_KEY)
     except ValueError:
-        cache.set(_GENERATION_KEY, 1, None)
+        page_cache().set(_GENERATION_KEY, 1, None)
 
 
 def page_cache_generation() -> int:
     """Part of every page cache key: `page_cache_clear` moves it on."""
-    return cache.get(_GENERATION_KEY, 0)
+    return page_cache().get(_GENERATION_KEY, 0)
 
 
 class EditorialPageCacheMiddleware:
@@ -86,9 +93,9 @@ class EditorialPageCacheMiddleware:
     password gets a shared copy; only full 200 pages of `wagtail_serve`
     without view restrictions and without a form are stored. The CSRF token
     of the language switcher is put back per visitor. `page_cache_clear`
-    (on publish, see `hub/signal_handlers.py`) empties the cache of this
-    process at once; other processes, with a per-process cache, within
-    `HUB_PAGE_CACHE_SECONDS`.
+    (on publish, see `hub/signal_handlers.py`) empties it at once for every
+    process sharing the `pages` cache; copies expire after
+    `HUB_PAGE_CACHE_SECONDS` anyway.
     """
 
     def __init__(self, get_response):
@@ -101,7 +108,7 @@ class EditorialPageCacheMiddleware:
             content = _CSRF_INPUT.sub(
                 rb"\g<1>" + _CSRF_PLACEHOLDER + rb"\g<2>", response.content
             )
-            cache.set(
+            page_cache().set(
                 key,
                 (response["Content-Type"], content),
                 settings.HUB_PAGE_CACHE_SECONDS,
@@ -115,7 +122,7 @@ class EditorialPageCacheMiddleware:
             f"hub:page:{page_cache_generation()}:{translation.get_language()}:"
             f"{request.get_host()}:{request.get_full_path()}"
         )
-        cached = cache.get(key)
+        cached = page_cache().get(key)
         if cached is None:
             request._hub_page_cache_key = key
             return None

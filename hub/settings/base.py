@@ -195,6 +195,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hub@localhost")
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Anonymous visitors' editorial pages and the navigation's links
+    # (hub/middleware.py), in files every web process on the machine shares.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get(
+            "HUB_PAGE_CACHE_DIR",
+            os.path.join(tempfile.gettempdir(), "hub-page-cache"),
+        ),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
     # Ranked matches (search/match_cache.py), about 10 kB an entry, in files
     # that every web process on the machine shares: one ranking serves all,
     # and an index change in any of them empties it for all.
@@ -207,14 +217,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
-# Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. The
-# cache is per process: a publish empties this process's copy at once, the
-# other workers' when their copy expires.
+# Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
+# publish empties the `pages` cache for every web process at once.
 HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
-# Matches and suggestions (search/match_cache.py): what other members change
-# reaches them within this many seconds, or at once after an index change;
-# 0 turns it off.
-HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "60"))
+# Matches and suggestions (search/match_cache.py). Every index change empties
+# the cache, so this bounds only what changes with time alone (an offer
+# reaching its end date); 0 turns it off.
+HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

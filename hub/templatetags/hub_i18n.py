@@ -5,7 +5,6 @@ import json
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -18,7 +17,7 @@ from hub.language import (
     path_in_language,
     path_without_language,
 )
-from hub.middleware import page_cache_generation
+from hub.middleware import page_cache, page_cache_generation
 
 register = template.Library()
 
@@ -81,7 +80,7 @@ def localized_links(context, stream) -> list[dict]:
             f"hub:links:{page_cache_generation()}:{translation.get_language()}:"
             f"{host}:{hashlib.sha256(raw.encode()).hexdigest()}"
         )
-        links = cache.get(key)
+        links = page_cache().get(key)
         if links is not None:
             return links
     links = []
@@ -90,7 +89,7 @@ def localized_links(context, stream) -> list[dict]:
         if href:
             links.append({"href": href, "text": text})
     if key:
-        cache.set(key, links, seconds)
+        page_cache().set(key, links, seconds)
     return links
 
 

@@ -3,24 +3,33 @@
 import re
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from wagtail.models import PageViewRestriction
 
 import pytest
 
+from hub.middleware import PAGE_CACHE
 from hub.models import SiteSettings
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
+def page_cache(settings, tmp_path):
+    """The production set-up: pages in files the web processes share."""
+    settings.CACHES = {
+        **settings.CACHES,
+        PAGE_CACHE: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "pages"),
+        },
+    }
     settings.HUB_PAGE_CACHE_SECONDS = 60
-    cache.clear()
+    caches[PAGE_CACHE].clear()
     yield
-    cache.clear()
+    caches[PAGE_CACHE].clear()
 
 
 def _get(client, url):
