@@ -328,5 +328,8 @@ HUB_SEARCH_TIMEOUT = float(os.environ.get("HUB_SEARCH_TIMEOUT", "5"))
 HUB_CACHE_DIR = os.environ.get("HUB_CACHE_DIR", "")
 HUB_SEARCH_DRAIN_ON_COMMIT = env_bool("HUB_SEARCH_DRAIN_ON_COMMIT", True)
 # Sentence embeddings for cross-lingual search and matching (local, cached).
+# Freeze long-lived objects out of Python's cyclic collector once the
+# collaboration graph is loaded (search/graph.py): no 100 ms pauses mid-match.
+HUB_GC_FREEZE = env_bool("HUB_GC_FREEZE", True)
 HUB_EMBEDDINGS = env_bool("HUB_EMBEDDINGS", True)
 HUB_EMBEDDING_THREADS = int(os.environ.get("HUB_EMBEDDING_THREADS", "2"))

@@ -19,6 +19,9 @@ CACHES = {
 # the page cache on.
 HUB_PAGE_CACHE_SECONDS = 0
 HUB_MATCH_CACHE_SECONDS = 0
+# Tests load the graph hundreds of times; search/tests/test_suggestions.py
+# turns the freeze on.
+HUB_GC_FREEZE = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -341,6 +341,25 @@ def test_collaboration_from_a_contact_strengthens_the_graph(db):
     assert graph.neighbours(b.pk)[a.pk][1] == [-done.pk]
 
 
+def test_loading_the_graph_freezes_long_lived_objects(db, settings):
+    """With HUB_GC_FREEZE the graph's lists leave the collector's scans (the
+    permanent generation) as soon as it is loaded; without, nothing is."""
+    import gc
+
+    MemberFactory()
+    settings.HUB_GC_FREEZE = False
+    gc.unfreeze()
+    collaboration_graph()
+    assert gc.get_freeze_count() == 0
+    graph_reset()
+    settings.HUB_GC_FREEZE = True
+    try:
+        collaboration_graph()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_graph_reloads_when_a_collaboration_is_recorded(db, monkeypatch):
     """Marking a contact as a collaboration changes the reload signature."""
     monkeypatch.setattr("search.graph.RELOAD_CHECK_SECONDS", -1)
