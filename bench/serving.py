@@ -23,8 +23,8 @@ over every URL. Server time is gunicorn's own measure of each request (`%(D)s`
 in its access log), so the client's overhead is not counted; the
 Elasticsearch time per request is the `X-Search-Took` / `X-Search-Wall`
 headers of `bench/_wsgi.py`. With `--soak S` the last concurrency level runs
-for S seconds and the web workers' resident memory is read at its start and
-end.
+for S seconds and the web workers' resident memory is read at its start,
+after its first minute (every worker warm) and at its end.
 """
 
 from __future__ import annotations
@@ -269,16 +269,25 @@ def main() -> None:
         for n, concurrency in enumerate(levels):
             soak = args.soak if args.soak and n == len(levels) - 1 else 0
             duration = soak or args.duration
-            rss_start = server.worker_rss()
+            rss = {"start": server.worker_rss()}
+            # A worker that served nothing yet has not loaded the encoder nor
+            # the graph: memory growth is read from the first minute on,
+            # when every worker has served the whole mix.
+            settled = threading.Timer(
+                min(60.0, duration / 5),
+                lambda rss=rss: rss.__setitem__("settled", server.worker_rss()),
+            )
             offset = server.access_log_size()
             print(f"  load: concurrency {concurrency} for {duration:.0f}s", flush=True)
+            settled.start()
             records, wall = run_load(
                 server, mix, concurrency=concurrency, duration=duration
             )
+            settled.cancel()
             time.sleep(0.5)
             access, _ = server.read_access_log(since=offset)
             level = summarise(records, access, wall)
-            level["_rss_kib"] = {"start": rss_start, "end": server.worker_rss()}
+            level["_rss_kib"] = rss | {"end": server.worker_rss()}
             level["_duration_s"] = wall
             result["levels"][str(concurrency)] = level
             print(f"  {concurrency}: {level['_all']['requests']} requests", flush=True)
