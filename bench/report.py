@@ -535,9 +535,9 @@ def targets(size, indexing, serving, side) -> list[str]:
         start = sum(first.values()) / 1024
         end = sum(rss["end"].values()) / 1024
         growth = (end - start) / start if start else None
-        since = "after the first minute" if rss.get("settled") else "over"
+        since = "after the first minute of" if rss.get("settled") else "over"
         row(
-            f"worker RSS {since} of {fmt(level['_duration_s'], 0)} s "
+            f"worker RSS {since} {fmt(level['_duration_s'], 0)} s "
             f"({start:.0f} → {end:.0f} MiB)",
             growth and growth * 100,
             "flat",
