@@ -142,6 +142,18 @@ def percentile(values: list[float], p: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def timed_get(session, server: HubServer, endpoint: str, path: str):
+    """(endpoint, client ms, status) of one request, labelled for the log."""
+    started = time.perf_counter()
+    response = session.get(
+        server.url + path,
+        headers={"X-Bench-Endpoint": endpoint, "Accept-Language": "en"},
+        allow_redirects=False,
+        timeout=120,
+    )
+    return endpoint, (time.perf_counter() - started) * 1000, response.status_code
+
+
 def run_load(server: HubServer, mix, *, concurrency: int, duration: float):
     """Closed-loop load; per-request (endpoint, client ms, status)."""
     records, lock = [], threading.Lock()
@@ -156,16 +168,9 @@ def run_load(server: HubServer, mix, *, concurrency: int, duration: float):
         while time.monotonic() < deadline:
             endpoint, path = order[i % len(order)]
             i += 1
-            started = time.perf_counter()
-            response = session.get(
-                server.url + path,
-                headers={"X-Bench-Endpoint": endpoint, "Accept-Language": "en"},
-                allow_redirects=False,
-                timeout=60,
-            )
-            elapsed = (time.perf_counter() - started) * 1000
+            record = timed_get(session, server, endpoint, path)
             with lock:
-                records.append((endpoint, elapsed, response.status_code))
+                records.append(record)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
     started = time.monotonic()
@@ -253,15 +258,7 @@ def main() -> None:
         session = requests.Session()
         records, started = [], time.monotonic()
         for endpoint, path in mix:
-            t = time.perf_counter()
-            response = session.get(
-                server.url + path,
-                headers={"X-Bench-Endpoint": endpoint, "Accept-Language": "en"},
-                allow_redirects=False,
-                timeout=120,
-            )
-            ms = (time.perf_counter() - t) * 1000
-            records.append((endpoint, ms, response.status_code))
+            records.append(timed_get(session, server, endpoint, path))
         time.sleep(0.5)
         access, _ = server.read_access_log(since=offset)
         result["first"] = summarise(records, access, time.monotonic() - started)

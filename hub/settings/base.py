@@ -193,29 +193,25 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hub@localhost")
 
+
+def _shared_cache(variable: str, directory: str, max_entries: int) -> dict:
+    """A cache in files that every web process on the machine shares."""
+    location = os.environ.get(variable, os.path.join(tempfile.gettempdir(), directory))
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": location,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Anonymous visitors' editorial pages and the navigation's links
-    # (hub/middleware.py), in files every web process on the machine shares.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get(
-            "HUB_PAGE_CACHE_DIR",
-            os.path.join(tempfile.gettempdir(), "hub-page-cache"),
-        ),
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-    # Ranked matches (search/match_cache.py), about 10 kB an entry, in files
-    # that every web process on the machine shares: one ranking serves all,
-    # and an index change in any of them empties it for all.
-    "matches": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get(
-            "HUB_MATCH_CACHE_DIR",
-            os.path.join(tempfile.gettempdir(), "hub-match-cache"),
-        ),
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
+    # (hub/middleware.py): a page rendered by one process serves all.
+    "pages": _shared_cache("HUB_PAGE_CACHE_DIR", "hub-page-cache", 2000),
+    # Ranked matches (search/match_cache.py), about 10 kB an entry: one
+    # ranking serves all processes, and an index change empties it for all.
+    "matches": _shared_cache("HUB_MATCH_CACHE_DIR", "hub-match-cache", 5000),
 }
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
 # publish empties the `pages` cache for every web process at once.
