@@ -319,7 +319,8 @@ def project_matches(request: HttpRequest, slug: str, params: Query[MatchQuery]):
     try:
         matches = matches_remembered(
             "project-matches",
-            (project.pk, project.updated_at, tuple(draft.partners), kind, size),
+            project,
+            (tuple(draft.partners), kind, size),
             lambda: members_for_project(project=draft, kind=kind, size=size),
         )
     except SearchUnavailable as exc:
@@ -378,7 +379,8 @@ def member_matches(request: HttpRequest, slug: str, size: int = 10):
     try:
         found = matches_remembered(
             "member-matches",
-            (member.pk, member.updated_at, size),
+            member,
+            (size,),
             lambda: {
                 "projects": projects_for_member(
                     member=member, size=size, public_only=True

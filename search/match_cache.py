@@ -64,13 +64,14 @@ def _published(matches: list) -> list:
     return [m for m in matches if getattr(m, attr) in live]
 
 
-def matches_remembered(name: str, parts: tuple, compute):
-    """`compute()` (a list of matches, or a dict of such lists), reused for
-    `HUB_MATCH_CACHE_SECONDS` while `name` and `parts` stay the same."""
+def matches_remembered(name: str, record, parts: tuple, compute):
+    """`compute()` (a list of matches, or a dict of such lists) for `record`
+    (a member or an experiment), reused for `HUB_MATCH_CACHE_SECONDS` while
+    `name`, `parts` and the record's last update stay the same."""
     seconds = settings.HUB_MATCH_CACHE_SECONDS
     found = None
     if seconds > 0:
-        key = _key(name, parts)
+        key = _key(name, (record.pk, record.updated_at, *parts))
         found = _cache().get(key)
     if found is None:
         found = compute()

@@ -728,7 +728,8 @@ def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:
         return []
     return matches_remembered(
         "similar",
-        (project.pk, project.updated_at, size),
+        project,
+        (size,),
         lambda: _similar_projects(project=project, size=size),
     )
 
@@ -815,9 +816,8 @@ def project_partner_suggestions(
     exclude = dismissed_members_for_project(project=project)
     matches = matches_remembered(
         "panel",
+        project,
         (
-            project.pk,
-            project.updated_at,
             tuple(draft.partners),
             tuple(sorted(exclude)),
             kind or None,
@@ -839,9 +839,8 @@ def member_suggestions(*, member: Member, size: int = 5) -> dict:
     dismissed_members, dismissed_projects = dismissed_for_member(member=member)
     return matches_remembered(
         "dashboard",
+        member,
         (
-            member.pk,
-            member.updated_at,
             tuple(sorted(dismissed_members)),
             tuple(sorted(dismissed_projects)),
             size,
