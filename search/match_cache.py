@@ -14,13 +14,16 @@ reads), keyed by everything a visitor can change and expect to see at once:
 - the collaboration graph's signature, and the site's index prefix.
 
 What *other* members change reaches a cached result when it expires, or as
-soon as it is indexed: an outbox drain or a rebuild empties the cache.
+soon as it is searchable: an outbox drain or a rebuild empties the cache,
+and for a moment after a drain (until the index's refresh shows it) rankings
+are not kept.
 Whatever is returned, cached or not, is first checked against the database:
 a member or experiment unpublished since the ranking was made is dropped, so
 a stale entry never shows a hidden record.
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -37,9 +40,23 @@ def _cache():
     return caches[CACHE_ALIAS]
 
 
-def match_cache_clear() -> None:
-    """Forget every cached ranking (the index changed)."""
+_CHANGED_AT = "hub:matches:changed-at"
+# Elasticsearch shows a write after its next refresh (every second by
+# default): a ranking made this soon after a drain may predate the change,
+# so it is served but not kept.
+SETTLING_SECONDS = 2.0
+
+
+def match_cache_clear(*, visible: bool = True) -> None:
+    """Forget every cached ranking (the index changed). `visible=False`: the
+    change is not searchable yet (a drain before the index's refresh)."""
     _cache().clear()
+    if not visible:
+        _cache().set(_CHANGED_AT, time.time(), None)
+
+
+def _settled() -> bool:
+    return time.time() - _cache().get(_CHANGED_AT, 0.0) > SETTLING_SECONDS
 
 
 def _key(name: str, parts: tuple) -> str:
@@ -75,7 +92,7 @@ def matches_remembered(name: str, record, parts: tuple, compute):
         found = _cache().get(key)
     if found is None:
         found = compute()
-        if seconds > 0:
+        if seconds > 0 and _settled():
             _cache().set(key, found, seconds)
     if isinstance(found, dict):
         return {k: _published(v) for k, v in found.items()}

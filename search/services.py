@@ -194,7 +194,7 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
                 report.deleted += 1
     OutboxEntry.objects.filter(id__in=done).delete()
     if done:
-        match_cache_clear()
+        match_cache_clear(visible=False)
     if failed:
         _defer(failed, error=report.errors[-1])
         report.failed += len(failed)

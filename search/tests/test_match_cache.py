@@ -175,6 +175,23 @@ def test_member_matches_and_similar_projects_are_cached(client, cargo, monkeypat
     assert len(calls) == 1
 
 
+def test_rankings_made_before_a_drain_is_searchable_are_not_kept(
+    client, cargo, monkeypatch
+):
+    """Right after a drain (before Elasticsearch's refresh) a ranking may miss
+    the change: it is answered but not cached; once settled, it is."""
+    project, _owner, _riders = cargo
+    calls = counted(monkeypatch, api, "members_for_project")
+    match_cache_clear(visible=False)
+    _slugs(client, project)
+    _slugs(client, project)
+    assert len(calls) == 2
+    monkeypatch.setattr("search.match_cache.SETTLING_SECONDS", -1.0)
+    _slugs(client, project)
+    _slugs(client, project)
+    assert len(calls) == 3
+
+
 def test_off_when_zero(client, cargo, settings, monkeypatch):
     """HUB_MATCH_CACHE_SECONDS=0 ranks on every request."""
     settings.HUB_MATCH_CACHE_SECONDS = 0
