@@ -8,7 +8,8 @@ Candidates come from three sources, each also a signal:
 - meaning: cosine similarity of multilingual sentence embeddings, so a French
   experiment finds a Dutch profile;
 - the collaboration graph: members who already worked with the experiment's
-  partners, weighted by how small the shared projects were.
+  partners, weighted by how small the shared projects were and by how often
+  each partner brought them along.
 
 Each candidate is then scored on those signals plus taxonomy overlap,
 reciprocity (what the experiment seeks against what the member offers),
@@ -58,6 +59,7 @@ WEIGHTS = {
     "track_record": 0.5,
     "track_record_meaning": 1.0,
     "graph": 2.0,
+    "graph_ties": 1.0,
     # No needs, offers or taxonomy in the CORDIS data: these two are set by
     # judgement, an explicit offer meeting an explicit need being the
     # strongest evidence a member can give.
@@ -70,7 +72,11 @@ WEIGHTS = {
     "activity": 0.5,
 }
 # Features that belong to a signal of another name (for ablations).
-SIGNAL_OF = {"track_record_meaning": "track_record", "country_share": "place"}
+SIGNAL_OF = {
+    "track_record_meaning": "track_record",
+    "graph_ties": "graph",
+    "country_share": "place",
+}
 CANDIDATES = 200
 # Graph and track-record candidates fetched before the kind filter.
 EXTRA_CANDIDATES = 400
@@ -161,8 +167,10 @@ class _Candidate:
     highlight: dict = field(default_factory=dict)
     semantic: float = 0.0
     graph: float = 0.0
+    ties: float = 0.0
     graph_project: int | None = None
     graph_paths: list = field(default_factory=list)
+    habit: tuple[int, int, int] | None = None
     track_record: float = 0.0
     track_meaning: float = 0.0
     similar: str = ""
@@ -352,6 +360,7 @@ def members_for_project(
     strongest, similar = {}, {}
     if "graph" in signals and project.partners:
         scores["graph"], strongest = _consortium(graph, project.partners, exclude)
+        scores["graph_ties"] = _ties(graph, project.partners, exclude)
     if "track_record" in signals:
         found, similar = _similar_projects(graph, responses, exclude)
         scores.update(found)
@@ -373,6 +382,7 @@ def members_for_project(
     graph_scores = scores.get("graph", {})
     for c in candidates.values():
         c.graph = graph_scores.get(c.member_id, 0.0)
+        c.ties = scores.get("graph_ties", {}).get(c.member_id, 0.0)
         c.graph_project = strongest.get(c.member_id)
         c.track_record = scores.get("track_record", {}).get(c.member_id, 0.0)
         c.track_meaning = scores.get("track_record_meaning", {}).get(c.member_id, 0.0)
@@ -435,6 +445,29 @@ def _consortium(graph, partners, exclude):
                 best_weight[member] = weight
                 best[member] = project_id
     return score, best
+
+
+def _ties(graph, partners, exclude) -> dict[int, float]:
+    """How likely one of the team's partners is to bring each member along.
+
+    A partner who took part in n experiments, k of them with a member, brings
+    that member with a chance of k/(n+1) (the +1 keeps a single shared project
+    of a newcomer from counting as certain); the chances of the team's
+    partners combine as independent ones (1 − Π(1 − k/(n+1))). Unlike the
+    consortium score, this does not fade in large projects: it measures the
+    habit of each partner, so a member a university brings into most of its
+    projects counts even when those projects had forty partners.
+    """
+    apart: dict[int, float] = {}
+    for partner in set(partners):
+        projects = graph.projects_of.get(partner, ())
+        together = Counter(
+            member for p in projects for member in graph.members_of.get(p, ())
+        )
+        for member, k in together.items():
+            if member not in exclude:
+                apart[member] = apart.get(member, 1.0) * (1 - k / (len(projects) + 1))
+    return {member: 1 - chance for member, chance in apart.items()}
 
 
 def _similar_projects(graph, responses, exclude):
@@ -533,6 +566,7 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         features["text"] = c.text
         features["semantic"] = c.semantic
         features["graph"] = math.log1p(5 * c.graph) / math.log1p(5 * max_graph)
+        features["graph_ties"] = c.ties
         features["track_record"] = c.track_record / max_words
         features["track_record_meaning"] = c.track_meaning / max_meaning
         country = s.get("country")
@@ -573,6 +607,8 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
                 for p in graph.members_of.get(c.graph_project, ())
                 if p in team_ids
             ]
+        if c.ties:
+            c.habit = _habit(graph, c.member_id, team_ids)
         source, c.highlight, matched = shown.get(match.member_id, ({}, {}, set()))
         c.matched |= matched
         match.source = c.source = {**s, **source}
@@ -615,6 +651,21 @@ def _display(project, ids) -> dict[int, tuple[dict, dict, set]]:
         )
         for hit in response["hits"]["hits"]
     }
+
+
+def _habit(graph, member_id, team) -> tuple[int, int, int] | None:
+    """The team's partner who most often brought `member_id` along, if twice
+    or more: (partner, experiments together, the partner's experiments).
+    Published experiments only: collaborations born on the hub are private."""
+    mine = {p for p in graph.projects_of.get(member_id, ()) if p > 0}
+    best, best_share = None, 0.0
+    for partner in sorted(team):
+        theirs = [p for p in graph.projects_of.get(partner, ()) if p > 0]
+        together = sum(1 for p in theirs if p in mine)
+        share = together / (len(theirs) + 1)
+        if together >= 2 and share > best_share:
+            best, best_share = (partner, together, len(theirs)), share
+    return best
 
 
 def _uses(feature: str, signals) -> bool:
@@ -660,6 +711,17 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
                     "partners_in_common": len(c.graph_paths),
                 },
                 WEIGHTS["graph"] * features["graph"],
+            )
+        )
+    if c.habit and (partner := _member_name(c.habit[0])):
+        together, experiments = c.habit[1:]
+        reasons.append(
+            Reason(
+                "regular_partner",
+                _("Worked with %(partner)s on %(count)d of its %(total)d experiments")
+                % {"partner": partner, "count": together, "total": experiments},
+                {"partner": partner, "count": together, "experiments": experiments},
+                WEIGHTS["graph_ties"] * features["graph_ties"],
             )
         )
     similar_weight = (
@@ -806,15 +868,15 @@ def language_reason(text: str, language: str, weight: float) -> Reason:
     )
 
 
+def _member_name(member_id: int) -> str:
+    member = Member.objects.published().filter(pk=member_id)
+    return member.values_list("name", flat=True).first() or ""
+
+
 def _names(member_id: int, project_id: int) -> tuple[str, str]:
     from projects.models import Project
 
-    member = (
-        Member.objects.published()
-        .filter(pk=member_id)
-        .values_list("name", flat=True)
-        .first()
-    )
+    member = _member_name(member_id)
     title = (
         Project.objects.filter(pk=project_id, status="published")
         .values_list("title", flat=True)

@@ -45,6 +45,37 @@ def test_partner_of_a_partner_ranks_first_with_a_true_reason(search_index):
     assert team.pk not in {m.member_id for m in matches}
 
 
+def test_habitual_partner_of_a_partner_ranks_above_a_one_off(search_index):
+    """A member the team's partner brought into three of its four experiments,
+    all large, ranks above one it met once in a small one, on the graph alone
+    (its longer track record would favour it on other signals); the reason
+    cites the habit and holds."""
+    team = MemberFactory(name="Université Nord", kind=MemberKind.RESEARCHER)
+    one_off = MemberFactory(name="Commune Ouest", kind=MemberKind.PUBLIC_AUTHORITY)
+    habitual = MemberFactory(name="Ville Est", kind=MemberKind.PUBLIC_AUTHORITY)
+
+    def experiment(title, *members, others=0):
+        project = ProjectFactory(title=title, status=ProjectStatus.PUBLISHED)
+        extra = [MemberFactory(kind=MemberKind.ENTREPRENEUR) for _ in range(others)]
+        for member in [*members, *extra]:
+            ProjectPartnerFactory(project=project, member=member)
+
+    for title in ("Consortium un", "Consortium deux", "Consortium trois"):
+        experiment(title, team, habitual, others=5)
+    experiment("Binôme", team, one_off)
+    index_refresh()
+    draft = DraftProject(title="Quartiers verts", partners=[team.pk])
+    matches = members_for_project(
+        project=draft, kind=MemberKind.PUBLIC_AUTHORITY, signals=("graph",)
+    )
+    assert [m.member_id for m in matches] == [habitual.pk, one_off.pk]
+    reason = next(r for r in matches[0].reasons if r.code == "regular_partner")
+    assert reason.params == {"partner": "Université Nord", "count": 3, "experiments": 4}
+    assert "regular_partner" not in {r.code for r in matches[1].reasons}
+    for match in matches:
+        check_reasons(match, draft)
+
+
 def test_offer_meeting_a_need_ranks_first(search_index):
     """A member offering what the experiment seeks comes first."""
     evaluator = MemberFactory(name="Impact Lab", kind=MemberKind.RESEARCHER)
@@ -110,6 +141,20 @@ def check_reasons(match, draft):
             assert {partner.pk, member.pk} <= set(
                 linked.values_list("member_id", flat=True)
             )
+        elif reason.code == "regular_partner":
+            partner = Member.objects.get(name=p["partner"])
+            assert partner.pk in draft.partners
+            published = ProjectPartner.objects.filter(
+                confirmed=True, project__status="published"
+            )
+            theirs = set(
+                published.filter(member=partner).values_list("project_id", flat=True)
+            )
+            mine = set(
+                published.filter(member=member).values_list("project_id", flat=True)
+            )
+            assert p["experiments"] == len(theirs)
+            assert p["count"] == len(theirs & mine) >= 2
         elif reason.code == "similar_project":
             assert ProjectPartner.objects.filter(
                 member=member,
