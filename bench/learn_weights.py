@@ -18,9 +18,12 @@ complementarity, language) keep their judgement weights. The table compares
 the engine's current weights with fitted ones on held-out pseudo-queries; the
 fitted weights are printed, to be adopted only if they also do better on the
 dev queries (`make bench-match`). Last run (2026-11-27, seed 7, 1,194
-pseudo-queries): current 0.248 Recall@10, fitted on all kinds 0.247, fitted
-per kind 0.256 held-out, but per kind 0.299 against 0.312 on dev (federation
-0.311 against 0.344): not adopted.
+pseudo-queries, with the tie-strength feature): current 0.260 Recall@10,
+fitted on all kinds 0.263, fitted per kind 0.269 (kinds pooled), held-out;
+on dev, fitted on all kinds 0.316 and per kind 0.305 against the current
+0.330 (federation 0.361 and 0.328 against 0.370): not adopted. Tie strength
+itself was kept because it raised both: 0.248 to 0.260 here, 0.310 to 0.330
+on dev.
 """
 
 import argparse

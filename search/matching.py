@@ -52,7 +52,10 @@ SIGNALS = (
 # that hold on both halves; see bench/matchmaking.py for the ablation. Checked
 # on data the choice never saw by `bench/learn_weights.py` (pseudo-queries
 # built from the history alone): weights fitted there, overall or per kind,
-# do no better on its held-out half and worse on the dev queries.
+# gain little on its held-out half and lose on the dev queries, and no one
+# weight halved or raised by half does better on both sets at once. Tie
+# strength (`graph_ties`) was added only once it helped both sets, over a
+# range of weights (0.75-2) of which 1.0 is the middle.
 WEIGHTS = {
     "text": 0.5,
     "semantic": 0.5,
