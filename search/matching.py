@@ -47,7 +47,7 @@ SIGNALS = (
     "language",
     "activity",
 )
-# Weights of the features (each scaled to 0..1 per query). Chosen on the two
+# Weights of the features (each in 0..1, most scaled per query). Chosen on the two
 # halves of the CORDIS dev queries (odd and even ids), keeping only choices
 # that hold on both halves; see bench/matchmaking.py for the ablation. Checked
 # on data the choice never saw by `bench/learn_weights.py` (pseudo-queries
@@ -382,10 +382,10 @@ def members_for_project(
         if kind and source.get("kind") != kind:
             continue
         candidates[pk] = _Candidate(pk, source=source)
-    graph_scores = scores.get("graph", {})
+    graph_scores, ties = scores.get("graph", {}), scores.get("graph_ties", {})
     for c in candidates.values():
         c.graph = graph_scores.get(c.member_id, 0.0)
-        c.ties = scores.get("graph_ties", {}).get(c.member_id, 0.0)
+        c.ties = ties.get(c.member_id, 0.0)
         c.graph_project = strongest.get(c.member_id)
         c.track_record = scores.get("track_record", {}).get(c.member_id, 0.0)
         c.track_meaning = scores.get("track_record_meaning", {}).get(c.member_id, 0.0)
@@ -461,7 +461,7 @@ def _ties(graph, partners, exclude) -> dict[int, float]:
     habit of each partner, so a member a university brings into most of its
     projects counts even when those projects had forty partners.
     """
-    apart: dict[int, float] = {}
+    left_behind: dict[int, float] = {}  # chance that no partner brings them
     for partner in set(partners):
         projects = graph.projects_of.get(partner, ())
         together = Counter(
@@ -469,8 +469,9 @@ def _ties(graph, partners, exclude) -> dict[int, float]:
         )
         for member, k in together.items():
             if member not in exclude:
-                apart[member] = apart.get(member, 1.0) * (1 - k / (len(projects) + 1))
-    return {member: 1 - chance for member, chance in apart.items()}
+                chance = left_behind.get(member, 1.0)
+                left_behind[member] = chance * (1 - k / (len(projects) + 1))
+    return {member: 1 - chance for member, chance in left_behind.items()}
 
 
 def _similar_projects(graph, responses, exclude):
@@ -603,7 +604,7 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
     shown = _display(project, [m.member_id for m in matches])
     team_ids = set(project.partners)
     for match in matches:
-        c, s, *rest = contexts[match.member_id]
+        c = contexts[match.member_id][0]
         if c.graph_project is not None:
             c.graph_paths = [
                 (p, [c.graph_project])
@@ -612,10 +613,13 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
             ]
         if c.ties:
             c.habit = _habit(graph, c.member_id, team_ids)
+    cited = _cited([contexts[m.member_id][0] for m in matches])
+    for match in matches:
+        c, s, *rest = contexts[match.member_id]
         source, c.highlight, matched = shown.get(match.member_id, ({}, {}, set()))
         c.matched |= matched
         match.source = c.source = {**s, **source}
-        match.reasons = _reasons(c, c.source, *rest, kind, graph)
+        match.reasons = _reasons(c, c.source, *rest, kind, graph, cited)
     # A suggestion nobody could explain is not shown.
     return [m for m in matches if m.reasons]
 
@@ -695,13 +699,35 @@ def _shared_language(source, team_languages):
 LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English", "de": "German"}
 
 
-def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind, graph):
+def _cited(candidates) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the partners and titles of the experiments that the reasons of
+    the suggestions shown may cite, published ones only, in two queries."""
+    from projects.models import Project
 
+    partners, projects = set(), set()
+    for c in candidates:
+        partners |= {p for p, _ in c.graph_paths}
+        projects |= {shared[0] for _, shared in c.graph_paths}
+        if c.habit:
+            partners.add(c.habit[0])
+    names = Member.objects.published().filter(pk__in=partners)
+    titles = Project.objects.filter(pk__in=projects, status="published")
+    return (
+        dict(names.values_list("pk", "name")) if partners else {},
+        dict(titles.values_list("pk", "title")) if projects else {},
+    )
+
+
+def _reasons(
+    c, s, features, sectors, needs_met, place, language, lacking, kind, graph, cited
+):
+    names, titles = cited
     reasons = []
     partner_name = project_title = ""
     if c.graph_paths:
         partner_id, shared = max(c.graph_paths, key=lambda p: len(p[1]))
-        partner_name, project_title = _names(partner_id, shared[0])
+        partner_name = names.get(partner_id, "")
+        project_title = titles.get(shared[0], "")
     if c.graph_paths and partner_name and project_title:
         reasons.append(
             Reason(
@@ -716,7 +742,7 @@ def _reasons(c, s, features, sectors, needs_met, place, language, lacking, kind,
                 WEIGHTS["graph"] * features["graph"],
             )
         )
-    if c.habit and (partner := _member_name(c.habit[0])):
+    if c.habit and (partner := names.get(c.habit[0])):
         together, experiments = c.habit[1:]
         reasons.append(
             Reason(
@@ -869,20 +895,3 @@ def language_reason(text: str, language: str, weight: float) -> Reason:
     return Reason(
         "shared_language", text % {"language": name}, {"language": language}, weight
     )
-
-
-def _member_name(member_id: int) -> str:
-    member = Member.objects.published().filter(pk=member_id)
-    return member.values_list("name", flat=True).first() or ""
-
-
-def _names(member_id: int, project_id: int) -> tuple[str, str]:
-    from projects.models import Project
-
-    member = _member_name(member_id)
-    title = (
-        Project.objects.filter(pk=project_id, status="published")
-        .values_list("title", flat=True)
-        .first()
-    )
-    return member or "", title or ""

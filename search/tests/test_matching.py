@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 import pytest
 
-from members.models import MemberKind, Offer
+from members.models import ContactRequest, ContactStatus, MemberKind, Offer
 from members.tests.factories import MemberFactory
 from projects.models import ProjectStatus
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
@@ -49,13 +49,14 @@ def test_habitual_partner_of_a_partner_ranks_above_a_one_off(search_index):
     """A member the team's partner brought into three of its four experiments,
     all large, ranks above one it met once in a small one, on the graph alone
     (its longer track record would favour it on other signals); the reason
-    cites the habit and holds."""
+    cites the habit, counting neither a draft nor a private collaboration
+    born on the hub, and holds."""
     team = MemberFactory(name="Université Nord", kind=MemberKind.RESEARCHER)
     one_off = MemberFactory(name="Commune Ouest", kind=MemberKind.PUBLIC_AUTHORITY)
     habitual = MemberFactory(name="Ville Est", kind=MemberKind.PUBLIC_AUTHORITY)
 
-    def experiment(title, *members, others=0):
-        project = ProjectFactory(title=title, status=ProjectStatus.PUBLISHED)
+    def experiment(title, *members, others=0, status=ProjectStatus.PUBLISHED):
+        project = ProjectFactory(title=title, status=status)
         extra = [MemberFactory(kind=MemberKind.ENTREPRENEUR) for _ in range(others)]
         for member in [*members, *extra]:
             ProjectPartnerFactory(project=project, member=member)
@@ -63,6 +64,14 @@ def test_habitual_partner_of_a_partner_ranks_above_a_one_off(search_index):
     for title in ("Consortium un", "Consortium deux", "Consortium trois"):
         experiment(title, team, habitual, others=5)
     experiment("Binôme", team, one_off)
+    experiment("Brouillon", team, habitual, status=ProjectStatus.DRAFT)
+    ContactRequest.objects.create(
+        sender=team,
+        receiver=habitual,
+        message="Encore ensemble ?",
+        status=ContactStatus.ACCEPTED,
+        led_to_collaboration=True,
+    )
     index_refresh()
     draft = DraftProject(title="Quartiers verts", partners=[team.pk])
     matches = members_for_project(
