@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.images import get_image_model_string
 from wagtail.search import index
 
 from modelcluster.fields import ParentalKey
@@ -103,6 +104,14 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, default="BE")
     website = models.URLField(_("website"), max_length=500, blank=True)
+    logo = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("logo or photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sme = models.BooleanField(_("SME"), null=True, blank=True)
     # Private contact data: never indexed, exported or shown publicly.
     email = models.EmailField(_("contact e-mail"), blank=True)
@@ -516,3 +525,26 @@ class Dismissal(models.Model):
         source = self.project or self.member
         target = self.suggested_member or self.suggested_project
         return f"{source} ✕ {target}"
+
+
+class AccountSettings(models.Model):
+    """What a person chose for their own account, whichever members they manage."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_settings",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the site and of every e-mail the hub sends you."),
+    )
+
+    class Meta:
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self):
+        return f"{self.user} ({self.language})"

@@ -59,6 +59,7 @@ class MemberViewSet(SnippetViewSet):
                     FieldRowPanel([FieldPanel("commune"), FieldPanel("city")]),
                     FieldRowPanel([FieldPanel("postcode"), FieldPanel("country")]),
                     FieldPanel("website"),
+                    FieldPanel("logo"),
                     MultiFieldPanel(
                         [FieldPanel("email"), FieldPanel("phone")],
                         heading=_("Private contact data"),

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.images import get_image_model_string
 
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -68,6 +69,14 @@ class Project(IndexedModel, ClusterableModel):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sdgs = models.JSONField(
         _("UN sustainable development goals"), default=list, blank=True
     )
@@ -118,6 +127,7 @@ class Project(IndexedModel, ClusterableModel):
         FieldPanel("start_date"),
         FieldPanel("end_date"),
         FieldPanel("languages"),
+        FieldPanel("image"),
         FieldPanel("sdgs"),
         InlinePanel("partnerships", label=_("Partners")),
         InlinePanel("needs", label=_("Partners sought")),

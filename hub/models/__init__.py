@@ -7,7 +7,7 @@ the hub app always owns their tables, whichever app imports them first.
 from hub.models.base import HubPageMixin
 from hub.models.events import EventIndexPage, EventPage
 from hub.models.forms import FormField, FormPage
-from hub.models.home import HomePage
+from hub.models.home import HomePage, HomePageFeaturedExperiment
 from hub.models.news import NewsIndexPage, NewsPage, NewsPageTag
 from hub.models.site_settings import SiteSettings
 from hub.models.standard import StandardPage
@@ -20,6 +20,7 @@ __all__ = [
     "FormField",
     "FormPage",
     "HomePage",
+    "HomePageFeaturedExperiment",
     "HubPageMixin",
     "NewsIndexPage",
     "NewsPage",

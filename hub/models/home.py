@@ -2,11 +2,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model_string
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
+
+from modelcluster.fields import ParentalKey
 
 from hub.blocks import BodyBlock, LinkListBlock
 from hub.models.base import HubPageMixin, plain_text
@@ -57,6 +59,16 @@ class HomePage(HubPageMixin, Page):
             heading=_("Hero"),
         ),
         FieldPanel("intro"),
+        InlinePanel(
+            "featured_experiments",
+            label=_("Featured experiments"),
+            heading=_("Featured experiments"),
+            help_text=_(
+                "Chosen and ordered by the editors; the newest published "
+                "experiments fill the places left."
+            ),
+            max_num=6,
+        ),
         FieldPanel("body"),
     ]
 
@@ -126,3 +138,23 @@ class HomePage(HubPageMixin, Page):
             event_index=EventIndexPage.objects.live().child_of(self).first(),
         )
         return context
+
+
+class HomePageFeaturedExperiment(Orderable):
+    """An experiment the editors put on the home page."""
+
+    page = ParentalKey(
+        HomePage, on_delete=models.CASCADE, related_name="featured_experiments"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("experiment"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    panels = [FieldPanel("project")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("featured experiment")
+        verbose_name_plural = _("featured experiments")
