@@ -43,6 +43,7 @@ run: install ## Start Elasticsearch, migrate, load the demo network and serve it
 
 .PHONY: test
 test: install ## Run the whole test suite (starts its own Elasticsearch node)
+	$(MANAGE) elasticsearch fetch
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.node import LocalNode, NodeError, es_version
+from search.node import LocalNode, NodeError, ensure_distribution, es_version
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["start", "stop", "status"])
+        parser.add_argument("action", choices=["fetch", "start", "stop", "status"])
         parser.add_argument(
             "--name",
             default="dev",
@@ -22,7 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, name, **options):
         node = LocalNode(name)
-        if action == "start":
+        if action == "fetch":
+            # The test session blocks every address beyond this machine, so
+            # `make test` fetches the distribution before pytest starts.
+            try:
+                path = ensure_distribution(log=lambda msg: self.stdout.write(msg))
+            except NodeError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"Elasticsearch {es_version()} distribution: {path}")
+        elif action == "start":
             try:
                 state = node.start(log=lambda msg: self.stdout.write(msg))
             except NodeError as exc:
