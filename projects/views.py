@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from members.models import Member, MemberKind
+from members.services.contact import contact_offer_for
 from members.services.suggestions import dismissal_create
 from projects import services
 from projects.forms import PartnerAddForm, ProjectForm, ProjectNeedFormSet
@@ -54,6 +55,9 @@ def project_detail(request, slug):
                 project=project, user=request.user
             ),
             "statuses": ProjectStatus,
+            "contact_offer": contact_offer_for(
+                user=request.user, receiver=project.owner, project=project
+            ),
         },
     )
 

@@ -8,7 +8,8 @@ are both sides told how to reach each other.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urljoin
+from enum import StrEnum
+from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from members.models import (
     ContactStatus,
     ManagerRole,
     Member,
+    MemberStatus,
 )
 from projects.models import Project
 
@@ -150,6 +152,117 @@ def contact_request_projects(*, members) -> QuerySet:
         )
         .distinct()
         .order_by("title")
+    )
+
+
+def contact_request_project_choices(
+    *, senders, receiver: Member, about: Project | None = None
+) -> QuerySet:
+    """Experiments a request from one of `senders` to `receiver` may name.
+
+    The senders' own published experiments (owned or as a confirmed partner)
+    and, when the visitor came from one of the receiver's experiment pages,
+    that experiment (`about`): never the receiver's other experiments, which
+    the sender did not choose to talk about.
+    """
+    choices = contact_request_projects(members=senders)
+    if (
+        about is not None
+        and contact_request_projects(members=[receiver]).filter(pk=about.pk).exists()
+    ):
+        choices = contact_request_projects(members=[*senders, receiver]).filter(
+            Q(pk__in=choices.values("pk")) | Q(pk=about.pk)
+        )
+    return choices.select_related("owner")
+
+
+class ContactAccess(StrEnum):
+    """What a person looking at a profile or an experiment may do to get in
+    touch with the member behind it."""
+
+    NONE = "none"  # the page is not public: no block at all
+    OWN = "own"  # the user manages this member
+    CLOSED = "closed"  # the member does not accept requests
+    ANONYMOUS = "anonymous"  # sign in or sign up first
+    NO_MEMBER = "no_member"  # the user manages no member profile
+    PENDING_PROFILE = "pending_profile"  # the user's profiles await review
+    SUSPENDED_PROFILE = "suspended_profile"  # ... or are suspended
+    ALREADY_ASKED = "already_asked"  # a request is waiting for an answer
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class ContactOffer:
+    """The "Get in touch" block of a page: the access, the form's URL and,
+    when a request is already waiting, that request."""
+
+    access: str
+    receiver: Member | None
+    project: Project | None = None
+    url: str = ""
+    waiting: ContactRequest | None = None
+    sender_count: int = 0
+
+
+def contact_offer_for(
+    *, user, receiver: Member | None, project: Project | None = None
+) -> ContactOffer:
+    """How `user` can contact `receiver` (about `project`, when given).
+
+    Read before the user clicks, so that the page says what stands in the way
+    (an unpublished profile of their own, a request already waiting…) instead
+    of leading to a dead end. The rules are those `contact_request_create`
+    enforces.
+    """
+    if (
+        receiver is None
+        or not receiver.is_public
+        or (project is not None and not project.is_public)
+    ):
+        return ContactOffer(access=ContactAccess.NONE, receiver=receiver)
+    url = reverse("contacts:new", args=[receiver.slug])
+    if project is not None:
+        url = f"{url}?{urlencode({'project': project.slug})}"
+    offer = {"receiver": receiver, "project": project, "url": url}
+    managed = Member.objects.managed_by(user)
+    if user.is_authenticated and managed.filter(pk=receiver.pk).exists():
+        return ContactOffer(access=ContactAccess.OWN, **offer)
+    if not receiver.open_to_collaboration:
+        return ContactOffer(access=ContactAccess.CLOSED, **offer)
+    if not user.is_authenticated:
+        return ContactOffer(access=ContactAccess.ANONYMOUS, **offer)
+    statuses = set(managed.values_list("status", flat=True))
+    if not statuses:
+        return ContactOffer(access=ContactAccess.NO_MEMBER, **offer)
+    if MemberStatus.PUBLISHED not in statuses:
+        access = (
+            ContactAccess.PENDING_PROFILE
+            if MemberStatus.PENDING in statuses
+            else ContactAccess.SUSPENDED_PROFILE
+        )
+        return ContactOffer(access=access, **offer)
+    senders = list(managed.published().values_list("pk", flat=True))
+    waiting = (
+        ContactRequest.objects.filter(
+            Q(sender__in=senders, receiver=receiver)
+            | Q(sender=receiver, receiver__in=senders),
+            status=ContactStatus.PENDING,
+        )
+        .select_related("sender", "receiver")
+        .order_by("-created_at")
+    )
+    busy = {
+        pk for request in waiting for pk in (request.sender_id, request.receiver_id)
+    }
+    if waiting and busy.issuperset(senders):
+        return ContactOffer(
+            access=ContactAccess.ALREADY_ASKED, waiting=waiting[0], **offer
+        )
+    return ContactOffer(
+        access=ContactAccess.READY,
+        sender_count=len(set(senders) - busy),
+        waiting=waiting[0] if waiting else None,
+        **offer,
     )
 
 

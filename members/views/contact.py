@@ -18,10 +18,13 @@ from members.services.contact import (
     MESSAGE_MAX_LENGTH,
     MESSAGE_MIN_LENGTH,
     REPLY_MAX_LENGTH,
+    ContactAccess,
+    contact_offer_for,
     contact_request_answer,
     contact_request_create,
     contact_request_mark_collaboration,
     contact_request_other_side,
+    contact_request_project_choices,
     contact_request_projects,
     contact_request_roles,
     contact_request_withdraw,
@@ -31,16 +34,29 @@ from members.services.contact import (
 from projects.models import Project
 
 
+class ExperimentChoiceField(forms.ModelChoiceField):
+    """Experiments labelled with the member they belong to, so that a sender
+    never mistakes the receiver's experiment for one of their own."""
+
+    def label_from_instance(self, obj):
+        if obj.owner is None:
+            return obj.title
+        return _("%(title)s (experiment of %(owner)s)") % {
+            "title": obj.title,
+            "owner": obj.owner.name,
+        }
+
+
 class ContactRequestForm(forms.Form):
     sender = forms.ModelChoiceField(
         queryset=Member.objects.none(),
         label=gettext_lazy("Send on behalf of"),
         empty_label=None,
     )
-    project = forms.ModelChoiceField(
+    project = ExperimentChoiceField(
         queryset=Project.objects.none(),
         required=False,
-        label=gettext_lazy("About the experiment"),
+        label=gettext_lazy("About an experiment (optional)"),
         empty_label=gettext_lazy("No particular experiment"),
     )
     message = forms.CharField(
@@ -54,8 +70,9 @@ class ContactRequestForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, senders, projects, **kwargs):
+    def __init__(self, *args, senders, projects, about=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.about = about
         self.fields["sender"].queryset = senders
         self.fields["project"].queryset = projects
         if senders.count() == 1:
@@ -63,6 +80,36 @@ class ContactRequestForm(forms.Form):
             self.fields["sender"].widget = forms.HiddenInput()
         if not projects.exists():
             del self.fields["project"]
+        elif about is not None:
+            self.fields["project"].help_text = _(
+                "You came from the experiment “%(title)s”; you may instead name "
+                "one of your own experiments, or none."
+            ) % {"title": about.title}
+        else:
+            self.fields["project"].help_text = _(
+                "One of your own published experiments, if your request is about it."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        sender, project = cleaned.get("sender"), cleaned.get("project")
+        if (
+            sender is not None
+            and project is not None
+            and project != self.about
+            and not contact_request_projects(members=[sender])
+            .filter(pk=project.pk)
+            .exists()
+        ):
+            self.add_error(
+                "project",
+                _(
+                    "“%(title)s” is not an experiment of %(name)s: choose one of "
+                    "its own experiments, or none."
+                )
+                % {"title": project.title, "name": sender.name},
+            )
+        return cleaned
 
 
 class AnswerForm(forms.Form):
@@ -97,12 +144,20 @@ def contact_request_new(request, receiver_slug):
         .exclude(pk=receiver.pk)
         .order_by("name")
     )
-    context = {"receiver": receiver, "senders": senders}
-    if not senders.exists() or not receiver.open_to_collaboration:
+    slug = request.GET.get("project")
+    about = Project.objects.published().filter(slug=slug).first() if slug else None
+    offer = contact_offer_for(user=request.user, receiver=receiver, project=about)
+    context = {"receiver": receiver, "senders": senders, "offer": offer}
+    if offer.access != ContactAccess.READY:
         return render(request, "members/contact/new.html", context)
 
-    projects = contact_request_projects(members=[receiver, *senders])
-    form_kwargs = {"senders": senders, "projects": projects}
+    projects = contact_request_project_choices(
+        senders=senders, receiver=receiver, about=about
+    )
+    if about is not None and not projects.filter(pk=about.pk).exists():
+        about = None
+    context["about"] = about
+    form_kwargs = {"senders": senders, "projects": projects, "about": about}
     if request.method == "POST":
         form = ContactRequestForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -127,7 +182,6 @@ def contact_request_new(request, receiver_slug):
                 )
                 return redirect("contacts:detail", pk=contact_request.pk)
     else:
-        slug = request.GET.get("project")
         initial = {"project": projects.filter(slug=slug).first() if slug else None}
         # Suggestions link here with a message and a sender already chosen.
         if request.GET.get("message"):

@@ -24,6 +24,7 @@ from members.forms import (
 from members.models import Affiliation, Member, MemberManager
 from members.selectors import member_visible_sections
 from members.services import profiles as services
+from members.services.contact import contact_offer_for
 from search.views import index_search_page
 
 
@@ -58,6 +59,7 @@ def member_detail(request, slug):
             "seeks": member.seeks.active(),
             "can_manage": can_manage,
             "is_preview": not member.is_public,
+            "contact_offer": contact_offer_for(user=request.user, receiver=member),
         },
     )
 
