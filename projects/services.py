@@ -11,16 +11,18 @@ Who may do what:
 The read helpers (selectors) live here too, next to the rules they share.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hub.emails import email_messages
+from members.accounts import address_languages
 from members.models import Member, MemberStatus, unique_slug
 from projects.models import (
     PartnerRole,
@@ -28,6 +30,8 @@ from projects.models import (
     ProjectPartner,
     ProjectStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 # Slugs that would collide with the fixed URLs under /projects/.
 RESERVED_SLUGS = {"new"}
@@ -302,6 +306,7 @@ def project_reopen(*, project: Project, user) -> Project:
 
 
 def _notify_partner_managers(*, partnership: ProjectPartner, base_url: str) -> int:
+    """E-mail each manager of the partner, in their own language."""
     recipients = sorted(
         {
             manager.user.email
@@ -311,28 +316,27 @@ def _notify_partner_managers(*, partnership: ProjectPartner, base_url: str) -> i
     )
     if not recipients:
         return 0
-    confirm_path = reverse("projects:partnership_confirm", args=[partnership.pk])
     root = (base_url or getattr(settings, "WAGTAILADMIN_BASE_URL", "")).rstrip("/")
-    context = {
-        "partnership": partnership,
-        "project": partnership.project,
-        "member": partnership.member,
-        "confirm_url": f"{root}{confirm_path}",
-    }
-    # Mail goes out in the site's default language: the recipients' own
-    # preference is not known here.
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(
-            "projects/email/partnership_request_subject.txt", context
-        )
-        body = render_to_string("projects/email/partnership_request.txt", context)
-    return send_mail(
-        " ".join(subject.split()),
-        body,
-        None,
-        recipients,
-        fail_silently=True,
+
+    def confirm_url() -> str:
+        # Called while each e-mail is written: the link opens in its language.
+        return root + reverse("projects:partnership_confirm", args=[partnership.pk])
+
+    messages = email_messages(
+        prefix="projects/email/partnership_request",
+        context={
+            "partnership": partnership,
+            "project": partnership.project,
+            "member": partnership.member,
+            "confirm_url": confirm_url,
+        },
+        languages=address_languages(recipients),
     )
+    try:
+        return get_connection(fail_silently=True).send_messages(messages) or 0
+    except OSError:
+        logger.exception("Could not ask %s to confirm a partnership", partnership)
+        return 0
 
 
 def partner_add(

@@ -150,7 +150,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Social Innovation Hub] "
+# A person's language (chosen at sign-up, applied at log-in, used for every
+# e-mail to them), e-mails in the hub's name and look (members/accounts.py).
+ACCOUNT_ADAPTER = "members.accounts.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.accounts.SignupLanguageForm"
+# People are named by their name or e-mail, never by a generated username.
+ACCOUNT_USER_DISPLAY = "members.accounts.user_display"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/h/ip",

@@ -9,20 +9,18 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail.models import Site
-
+from hub.emails import absolute_reverse_lazy, email_messages
+from members.accounts import address_languages
 from members.models import (
     ContactRequest,
     ContactStatus,
@@ -283,31 +281,25 @@ def _manager_emails(member: Member) -> list[str]:
     return list(dict.fromkeys(emails))
 
 
-def _absolute_url(path: str) -> str:
-    site = Site.objects.filter(is_default_site=True).first()
-    base = site.root_url if site else settings.WAGTAILADMIN_BASE_URL
-    return urljoin(base.rstrip("/") + "/", path)
+def _request_url(contact_request: ContactRequest):
+    # Resolved in each recipient's language, when the e-mail is written.
+    return absolute_reverse_lazy("contacts:detail", args=[contact_request.pk])
 
 
-def _request_url(contact_request: ContactRequest) -> str:
-    return _absolute_url(reverse("contacts:detail", args=[contact_request.pk]))
-
-
-def _send(*, recipients, subject: str, template: str, context: dict) -> None:
-    """One message per recipient, so nobody sees the other addresses.
+def _send(*, recipients, template: str, context: dict) -> None:
+    """One message per recipient, in their language, so nobody sees the other
+    addresses.
 
     Mail trouble is logged, never raised: the request is saved and both sides
     still find it on their contact pages.
     """
-    recipients = list(dict.fromkeys(address for address in recipients if address))
-    if not recipients:
+    messages = email_messages(
+        prefix=f"members/email/{template}",
+        context=context,
+        languages=address_languages(recipients),
+    )
+    if not messages:
         return
-    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
-    body = render_to_string(f"members/email/{template}.txt", context)
-    messages = [
-        EmailMessage(subject=f"{prefix}{subject}", body=body, to=[address])
-        for address in recipients
-    ]
     try:
         get_connection().send_messages(messages)
     except OSError:
@@ -401,7 +393,6 @@ def contact_request_create(
 
     _send(
         recipients=[*_manager_emails(receiver), receiver.email],
-        subject=_("%(name)s would like to get in touch") % {"name": sender.name},
         template="contact_request_received",
         context={
             "contact_request": contact_request,
@@ -453,11 +444,10 @@ def contact_request_answer(
     if accept:
         _send(
             recipients=_manager_emails(sender),
-            subject=_("%(name)s accepted your contact request")
-            % {"name": receiver.name},
             template="contact_request_accepted",
             context={
                 "contact_request": contact_request,
+                "side": "sender",
                 "member_name": sender.name,
                 "other": contact_details(
                     contact_request=contact_request, side="receiver"
@@ -468,10 +458,10 @@ def contact_request_answer(
         )
         _send(
             recipients=_manager_emails(receiver),
-            subject=_("You are now in touch with %(name)s") % {"name": sender.name},
             template="contact_request_accepted",
             context={
                 "contact_request": contact_request,
+                "side": "receiver",
                 "member_name": receiver.name,
                 "other": contact_details(
                     contact_request=contact_request, side="sender"
@@ -483,8 +473,6 @@ def contact_request_answer(
     else:
         _send(
             recipients=_manager_emails(sender),
-            subject=_("Answer to your contact request to %(name)s")
-            % {"name": receiver.name},
             template="contact_request_declined",
             context={
                 "contact_request": contact_request,

@@ -14,19 +14,17 @@ Who may change what:
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.emails import absolute_reverse_lazy, email_messages
+from members.accounts import account_language, address_languages, user_display
 from members.models import (
     Affiliation,
     ManagerRole,
@@ -202,7 +200,29 @@ def member_manager_add(
         raise ValidationError({"email": _("This person already manages the profile.")})
     if role not in ManagerRole.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    return MemberManager.objects.create(member=member, user=account, role=role)
+    manager = MemberManager.objects.create(member=member, user=account, role=role)
+    _manager_added_notify(manager=manager, added_by=user)
+    return manager
+
+
+def _manager_added_notify(*, manager: MemberManager, added_by) -> None:
+    """Tell the person they now manage the profile, in their language."""
+    if not manager.user.email:
+        return
+    messages = email_messages(
+        prefix="members/email/manager_added",
+        context={
+            "manager": manager,
+            "member": manager.member,
+            "added_by": user_display(added_by),
+            "dashboard_url": absolute_reverse_lazy("dashboard:home"),
+        },
+        languages={manager.user.email: account_language(manager.user)},
+    )
+    try:
+        get_connection().send_messages(messages)
+    except OSError:
+        logger.exception("Could not tell %s about their new profile", manager.user)
 
 
 def member_manager_remove(*, manager: MemberManager, user) -> None:
@@ -277,8 +297,6 @@ def expiring_items_remind(
     members = Member.objects.filter(
         Q(offers__in=Offer.objects.filter(due)) | Q(seeks__in=Seek.objects.filter(due))
     ).distinct()
-    base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
-    prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
     sent = 0
     for member in members:
         with transaction.atomic():
@@ -286,28 +304,20 @@ def expiring_items_remind(
             seeks = list(Seek.objects.select_for_update().filter(due, member=member))
             if not offers and not seeks:
                 continue
-            recipients = _manager_emails(member)
-            if recipients:
-                body = render_to_string(
-                    "members/email/expiring_items.txt",
-                    {
-                        "member": member,
-                        "offers": offers,
-                        "seeks": seeks,
-                        "today": today,
-                        "edit_url": urljoin(
-                            base_url,
-                            reverse("members:edit", kwargs={"slug": member.slug}),
-                        ),
-                    },
-                )
-                subject = _("Offers or needs of %(name)s are about to expire") % {
-                    "name": member.name
-                }
-                messages = [
-                    EmailMessage(subject=f"{prefix}{subject}", body=body, to=[to])
-                    for to in recipients
-                ]
+            messages = email_messages(
+                prefix="members/email/expiring_items",
+                context={
+                    "member": member,
+                    "offers": offers,
+                    "seeks": seeks,
+                    "today": today,
+                    "edit_url": absolute_reverse_lazy(
+                        "members:edit", kwargs={"slug": member.slug}
+                    ),
+                },
+                languages=address_languages(_manager_emails(member)),
+            )
+            if messages:
                 try:
                     get_connection().send_messages(messages)
                 except OSError:
