@@ -1,12 +1,15 @@
 """Retrieval quality of member search on the demo network, in FR, NL and EN.
 
     python bench/search_quality.py        (or: make bench-search)
+    python bench/search_quality.py -v     (also each query: first relevant
+                                           rank, members found, recall@5)
 
 Loads the demo content into a fresh database and index prefix, runs the
 labelled queries of bench/search_quality_queries.jsonl (written for the demo
 data; many are cross-lingual: the query's language differs from the profile's)
-and prints Recall@5 and MRR per query language, for the full method and with
-parts of it switched off.
+and prints Recall@5, MRR and the mean number of members found ("hits", out of
+the demo's 64) per query language and for one-word against several-word
+queries, for the full method and with parts of it switched off.
 """
 
 import json
@@ -38,6 +41,8 @@ def main():
         if line.strip()
     ]
 
+    verbose = "-v" in sys.argv[1:]
+
     def run(label, **overrides):
         rows = {}
         with override_settings(**overrides.get("settings", {})):
@@ -59,29 +64,45 @@ def main():
                     rank = next(
                         (i + 1 for i, m in enumerate(ranked) if m in relevant), None
                     )
-                    rows.setdefault(q["lang"], []).append(
-                        (
-                            len(relevant & set(ranked[:5])) / len(relevant),
-                            1 / rank if rank else 0.0,
-                        )
+                    row = (
+                        len(relevant & set(ranked[:5])) / len(relevant),
+                        1 / rank if rank else 0.0,
+                        page.total,
                     )
+                    if verbose:
+                        print(
+                            f"  {q['lang']} {rank or '-':>2} {page.total:3d} "
+                            f"{row[0]:.2f} {q['q']}"
+                        )
+                    words = "1 word" if len(q["q"].split()) == 1 else "2+ words"
+                    for group in (q["lang"], words, f"{q['lang']} {words}"):
+                        rows.setdefault(group, []).append(row)
             finally:
                 selectors._text_query = original
         print(f"\n{label}")
-        print(f"{'lang':6} {'n':>3} {'recall@5':>9} {'MRR':>6}")
-        all_rows = []
-        for lang in ("fr", "nl", "en"):
-            r = rows.get(lang, [])
-            all_rows += r
-            print(
-                f"{lang:6} {len(r):3d} {statistics.mean(x[0] for x in r):9.3f} "
-                f"{statistics.mean(x[1] for x in r):6.3f}"
+        print(f"{'queries':14} {'n':>3} {'recall@5':>9} {'MRR':>6} {'hits':>5}")
+        groups = [
+            *("fr", "nl", "en"),
+            *("1 word", "2+ words"),
+            *(
+                f"{lang} {w}"
+                for lang in ("fr", "nl", "en")
+                for w in ("1 word", "2+ words")
+            ),
+        ]
+        for group in [*groups, "all"]:
+            r = (
+                rows.get(group, [])
+                if group != "all"
+                else [x for lang in ("fr", "nl", "en") for x in rows.get(lang, [])]
             )
-        print(
-            f"{'all':6} {len(all_rows):3d} "
-            f"{statistics.mean(x[0] for x in all_rows):9.3f} "
-            f"{statistics.mean(x[1] for x in all_rows):6.3f}"
-        )
+            if not r:
+                continue
+            print(
+                f"{group:14} {len(r):3d} {statistics.mean(x[0] for x in r):9.3f} "
+                f"{statistics.mean(x[1] for x in r):6.3f} "
+                f"{statistics.mean(x[2] for x in r):5.1f}"
+            )
 
     print(f"{len(queries)} labelled queries, {len(external)} demo members")
     run("full method: fields + folded + stemmed + multilingual embeddings")
