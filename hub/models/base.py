@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -59,3 +60,34 @@ class HubPageMixin(models.Model):
     @property
     def og_image(self):
         return self.social_image or self.get_main_image()
+
+
+def content_language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+class TextLanguageMixin(models.Model):
+    """The language an item is written in, when it is not its locale's.
+
+    An item published in one language only is copied untranslated into the
+    other locales' trees; templates mark it with `lang` (WCAG 3.1.2) so screen
+    readers pronounce it in its own language.
+    """
+
+    content_language = models.CharField(
+        _("written in"),
+        max_length=8,
+        choices=content_language_choices,
+        blank=True,
+        help_text=_(
+            "Only for an untranslated text: the language it is written in. "
+            "Leave empty once the text is in this page's language."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def text_language(self) -> str:
+        return self.content_language or self.locale.language_code

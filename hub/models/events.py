@@ -23,7 +23,7 @@ from wagtail.search import index
 import icalendar
 
 from hub.blocks import BodyBlock
-from hub.models.base import HubPageMixin
+from hub.models.base import HubPageMixin, TextLanguageMixin
 
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -72,7 +72,12 @@ class EventIndexPage(RoutablePageMixin, HubPageMixin, Page):
         verbose_name_plural = _("event index pages")
 
     def get_events(self):
-        return EventPage.objects.live().public().child_of(self).select_related("image")
+        return (
+            EventPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("image", "locale")
+        )
 
     def get_upcoming_events(self):
         # An event that has started but not ended is still worth going to.
@@ -107,7 +112,7 @@ class EventIndexPage(RoutablePageMixin, HubPageMixin, Page):
         )
 
 
-class EventPage(RoutablePageMixin, HubPageMixin, Page):
+class EventPage(TextLanguageMixin, RoutablePageMixin, HubPageMixin, Page):
     start = models.DateTimeField(_("starts at"))
     end = models.DateTimeField(_("ends at"))
     place = models.CharField(
@@ -146,6 +151,7 @@ class EventPage(RoutablePageMixin, HubPageMixin, Page):
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("body"),
+        FieldPanel("content_language"),
     ]
 
     search_fields = [

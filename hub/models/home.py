@@ -106,16 +106,30 @@ class HomePage(HubPageMixin, Page):
         # module-level import would tie the load order of the two apps.
         from projects.models import Project
 
-        return Project.objects.published().order_by("-created_at")[
-            : self.featured_count
-        ]
+        # In a preview the chosen rows are in memory, hence the filter in Python.
+        chosen = [
+            item.project
+            for item in self.featured_experiments.select_related("project__image")
+            if item.project_id and item.project.is_public
+        ][: self.featured_count]
+        # The newest published experiments fill the places the editors left.
+        places = self.featured_count - len(chosen)
+        newest = (
+            Project.objects.published()
+            .select_related("image")
+            .exclude(pk__in=[project.pk for project in chosen])
+            .order_by("-created_at", "-pk")[:places]
+            if places > 0
+            else []
+        )
+        return [*chosen, *newest]
 
     def get_latest_news(self):
         return (
             NewsPage.objects.live()
             .public()
             .descendant_of(self)
-            .select_related("image")
+            .select_related("image", "locale")
             .order_by("-date", "-first_published_at")[: self.featured_count]
         )
 
@@ -125,6 +139,7 @@ class HomePage(HubPageMixin, Page):
             .public()
             .descendant_of(self)
             .filter(end__gte=timezone.now())
+            .select_related("image", "locale")
             .order_by("start")[: self.featured_count]
         )
 

@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
 
 from hub.blocks import BodyBlock
-from hub.models.base import HubPageMixin
+from hub.models.base import HubPageMixin, TextLanguageMixin
 
 
 class NewsPageTag(TaggedItemBase):
@@ -51,7 +51,7 @@ class NewsIndexPage(HubPageMixin, Page):
             NewsPage.objects.live()
             .public()
             .child_of(self)
-            .select_related("image")
+            .select_related("image", "locale")
             .prefetch_related("tags")
             .order_by("-date", "-first_published_at", "-pk")
         )
@@ -92,7 +92,7 @@ class NewsIndexPage(HubPageMixin, Page):
         return context
 
 
-class NewsPage(HubPageMixin, Page):
+class NewsPage(TextLanguageMixin, HubPageMixin, Page):
     date = models.DateField(_("date"), default=timezone.localdate)
     intro = models.TextField(
         _("introduction"),
@@ -119,6 +119,7 @@ class NewsPage(HubPageMixin, Page):
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("body"),
+        FieldPanel("content_language"),
     ]
 
     search_fields = [

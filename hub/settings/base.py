@@ -169,6 +169,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as Brussels reads them ("3 December 2026", 18:00): hub/formats.
+FORMAT_MODULE_PATH = ["hub.formats"]
 # The language choice of the switcher is remembered for a year.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -299,6 +301,8 @@ HUB_API_RATE_AUTH = os.environ.get("HUB_API_RATE_AUTH", "600/m")
 # only (an SVG can carry scripts), bounded size and pixel count.
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Every image needs its alt text (`description`), which templates use as `alt`.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "hub.images.HubImageForm"
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Social Innovation Hub")

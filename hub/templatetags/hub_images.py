@@ -1,0 +1,42 @@
+"""Images of members and experiments in listings: logos, photos, initials."""
+
+from django import template
+from django.apps import apps
+
+register = template.Library()
+
+# Words that make poor initials: "Université libre de Bruxelles" → "UB".
+SMALL_WORDS = {"a", "à", "de", "des", "du", "en", "et", "het", "la", "le", "les"}
+SMALL_WORDS |= {"of", "the", "and", "van", "voor", "een", "d", "l", "&", "-"}
+
+
+@register.filter
+def initials(name: str) -> str:
+    """Up to two capital letters standing in for a missing logo."""
+    words = [w for w in str(name or "").replace("'", " ").split() if w[:1].isalnum()]
+    kept = [w for w in words if w.lower() not in SMALL_WORDS] or words
+    return "".join(w[0] for w in kept[:2]).upper()
+
+
+@register.simple_tag
+def hit_images(hits, model_label: str, field_name: str) -> dict:
+    """`{hit.id: image}` for search hits, read in one query.
+
+    Search hits carry Elasticsearch sources, not records; the image is looked
+    up by primary key here instead of widening every document.
+    """
+    ids = [hit.id for hit in hits]
+    if not ids:
+        return {}
+    model = apps.get_model(model_label)
+    rows = (
+        model.objects.filter(pk__in=ids, **{f"{field_name}__isnull": False})
+        .select_related(field_name)
+        .only("pk", field_name)
+    )
+    return {row.pk: getattr(row, field_name) for row in rows}
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
