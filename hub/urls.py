@@ -4,11 +4,10 @@ from django.urls import include, path
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from hub import views as hub_views
-from hub.language import page_in_active_language
+from hub.language import page_in_active_language, set_language
 from search import views as search_views
 from search.api import api as search_api
 
@@ -17,9 +16,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", search_api.urls),
     path("documents/", include(wagtaildocs_urls)),
+    # The switcher, which also keeps a signed-in person's choice on the account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/page/<int:page_id>/", page_in_active_language, name="page_in_language"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", hub_views.sitemap, name="sitemap"),
+    path("robots.txt", hub_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", hub_views.favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

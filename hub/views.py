@@ -1,10 +1,22 @@
 import re
 
+from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from wagtail.models import Page, Site
 
+from hub.site_urls import absolute_url
+from hub.sitemaps import PageSitemap
+from members.sitemaps import MemberSitemap
+from projects.sitemaps import ProjectSitemap
 from search.client import SearchUnavailable
 from search.selectors import documents_search
 
@@ -58,3 +70,37 @@ def site_search(request):
         context["page_results"] = paginator.get_page(request.GET.get("page"))
         context.update(network_search(query=query))
     return render(request, "hub/search.html", context)
+
+
+@require_GET
+def sitemap(request):
+    """Editorial pages, public profiles and experiments, in every language,
+    with absolute addresses on the host of the request."""
+    sitemaps = {
+        "pages": PageSitemap(request=request),
+        "members": MemberSitemap(),
+        "projects": ProjectSitemap(),
+    }
+    return sitemap_views.sitemap(request, sitemaps)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    """Everything may be crawled but the admin and the members' dashboards."""
+    lines = ["User-agent: *", f"Disallow: {reverse('wagtailadmin_home')}"]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            lines.append(f"Disallow: {reverse('dashboard:home')}")
+    lines += [
+        "Allow: /",
+        "",
+        f"Sitemap: {absolute_url(request=request, url=reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links."""
+    return redirect(static("favicon.ico"), permanent=True)

@@ -5,7 +5,7 @@ import json
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils import translation
 
 from wagtail.models import Page
@@ -18,6 +18,7 @@ from hub.language import (
     path_without_language,
 )
 from hub.middleware import page_cache, page_cache_generation
+from hub.site_urls import absolute_url
 
 register = template.Library()
 
@@ -57,6 +58,41 @@ def language_switch(context) -> dict:
     else:
         next_url = "/"
     return {"next": next_url, "languages": languages}
+
+
+@register.simple_tag(takes_context=True)
+def hreflang_links(context) -> list[dict]:
+    """Absolute addresses of what the page shows in each language, then
+    `x-default` (the default language's), for `<link rel="alternate">`.
+
+    A Wagtail page lists its live translations only (the switcher's fallback to
+    a home page is no alternate); any other page under a language prefix exists
+    in every language. The query string is left out, like the canonical link.
+    """
+    request = context.get("request")
+    if request is None or getattr(request, "resolver_match", None) is None:
+        return []
+    page = _current_page(context)
+    urls = {}
+    if page is not None:
+        for translated in page.get_translations(inclusive=True).live():
+            code = translated.locale.language_code
+            with translation.override(code):
+                parts = translated.get_url_parts(request)
+            if parts and parts[2]:
+                urls[code] = parts[2]
+    elif path_without_language(request.path) != request.path:
+        for code, _name in settings.LANGUAGES:
+            urls[code] = translate_url(request.path, code)
+    links = [
+        {"code": code, "url": absolute_url(request=request, url=urls[code])}
+        for code, _name in settings.LANGUAGES
+        if code in urls
+    ]
+    if len(links) > 1 and settings.LANGUAGE_CODE in urls:
+        default = absolute_url(request=request, url=urls[settings.LANGUAGE_CODE])
+        links.append({"code": "x-default", "url": default})
+    return links
 
 
 @register.simple_tag(takes_context=True)

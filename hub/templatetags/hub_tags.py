@@ -1,5 +1,4 @@
 import re
-from urllib.parse import urljoin
 
 from django import template
 from django.conf import settings
@@ -8,6 +7,7 @@ from django.utils.text import Truncator
 from wagtail.models import Page, Site
 
 from hub.models.base import META_DESCRIPTION_LENGTH
+from hub.site_urls import absolute_url as site_absolute_url
 
 register = template.Library()
 
@@ -24,14 +24,7 @@ def site_name(context) -> str:
 
 
 def _absolute(request, url: str) -> str:
-    # Against the site's configured root URL, like Wagtail's `full_url`, so
-    # that canonical, og:url and og:image agree whatever host was requested.
-    if not url or request is None:
-        return url or ""
-    site = Site.find_for_request(request)
-    if site is not None:
-        return urljoin(site.root_url + "/", url)
-    return request.build_absolute_uri(url)
+    return site_absolute_url(request=request, url=url)
 
 
 @register.simple_tag(takes_context=True)
@@ -66,6 +59,16 @@ def elided_page_range(page_obj, on_each_side: int = 2, on_ends: int = 1):
     )
 
 
+def _subject_description(context) -> str:
+    # A profile's or an experiment's own words; both fields are always public.
+    member, project = context.get("member"), context.get("project")
+    if project is not None and getattr(project, "summary", ""):
+        return project.summary
+    if member is not None:
+        return getattr(member, "headline", "") or getattr(member, "description", "")
+    return ""
+
+
 @register.inclusion_tag("includes/seo_tags.html", takes_context=True)
 def seo_tags(context):
     """Description, canonical link and Open Graph tags for the current page.
@@ -91,20 +94,47 @@ def seo_tags(context):
             description = (
                 get_description() if get_description else page.search_description
             )
-        canonical = canonical or page.get_full_url(request) or ""
+        if not canonical:
+            _site_id, _root, page_path = page.get_url_parts(request) or (0, "", "")
+            canonical = _absolute(request, page_path or "")
         og_type = getattr(page, "og_type", og_type)
         image = getattr(page, "og_image", None)
     elif request is not None:
         canonical = canonical or _absolute(request, request.path)
+        description = description or _subject_description(context)
 
     return {
         "request": request,
         "title": title,
-        "description": Truncator(description).chars(META_DESCRIPTION_LENGTH),
+        "description": Truncator(" ".join(description.split())).chars(
+            META_DESCRIPTION_LENGTH
+        ),
         "canonical_url": canonical,
         "og_type": og_type,
         "og_image": image,
         "og_image_url": image_url,
         "site_name": _site_name(request),
         "page": page,
+    }
+
+
+# A facet shows this many values before its "more" list.
+FACET_TOP_VALUES = 6
+
+
+@register.simple_tag
+def facet_parts(facet, top: int = FACET_TOP_VALUES) -> dict:
+    """A search facet's first values, the rest, and how many are ticked.
+
+    A list only a little longer than `top` is shown whole: a "more" button
+    for one or two values costs more than it saves.
+    """
+    values = list(facet.values)
+    cut = top if len(values) > top + 2 else len(values)
+    rest = values[cut:]
+    return {
+        "top": values[:cut],
+        "rest": rest,
+        "selected": sum(1 for value in values if value.selected),
+        "rest_selected": any(value.selected for value in rest),
     }
