@@ -17,6 +17,7 @@ from wagtail.documents.models import Document
 from members.models import (
     Affiliation,
     ContactRequest,
+    ContactStatus,
     ManagerRole,
     MemberManager,
     MemberStatus,
@@ -41,6 +42,10 @@ SECRETS = {
     "seeks": "secret seek dugong",
     "contact": "Secret message about the wombat plan",
 }
+# A member with whom the target started a collaboration through a contact
+# request: the tie is private to the two of them (never cited or inferable).
+PRIVATE_COLLABORATOR = "Tapir Private Collaborator"
+
 # Sections hidden from anonymous visitors, and which are members-only (so
 # logged-in members may see them by design).
 MEMBERS_ONLY = {"skills", "website"}
@@ -126,6 +131,20 @@ def world_build() -> World:
     invite = ProjectPartner.objects.create(
         project=elsewhere, member=target, role=PartnerRole.PARTNER, confirmed=False
     )
+    collaborator = MemberFactory(
+        name=PRIVATE_COLLABORATOR, status=MemberStatus.PUBLISHED
+    )
+    theirs = ProjectFactory(owner=collaborator, status=ProjectStatus.PUBLISHED)
+    ProjectPartner.objects.create(
+        project=theirs, member=collaborator, role=PartnerRole.COORDINATOR
+    )
+    private_tie = ContactRequest.objects.create(
+        sender=target,
+        receiver=collaborator,
+        message="Shall we work together?",
+        status=ContactStatus.ACCEPTED,
+        led_to_collaboration=True,
+    )
     document = Document.objects.create(title="Annual report")
     document.file.save("report.txt", ContentFile(b"Annual report"), save=True)
     world.objects.update(
@@ -143,6 +162,8 @@ def world_build() -> World:
         elsewhere=elsewhere,
         invite=invite,
         document=document,
+        collaborator=collaborator,
+        private_tie=private_tie,
     )
     return world
 
