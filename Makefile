@@ -20,13 +20,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# axe-core for the browser tests' accessibility checks (package-lock.json pins it).
+# axe-core and Lighthouse for the browser tests (package-lock.json pins them).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The test session blocks the network, so the Nu HTML Checker's jars (Maven
+# Central, cached outside the work tree) are fetched here, before it starts.
 .PHONY: install
 install: $(VENV)/.installed node_modules/.installed ## Create the virtual environment and install the project
+	@$(PY) -m hub.tests.browser.validator fetch
 
 .PHONY: run
 run: install ## Start Elasticsearch, migrate, load the demo network and serve it on http://127.0.0.1:8000
@@ -45,6 +48,11 @@ run: install ## Start Elasticsearch, migrate, load the demo network and serve it
 test: install ## Run the whole test suite (starts its own Elasticsearch node)
 	$(MANAGE) elasticsearch fetch
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lighthouse
+lighthouse: install ## Lighthouse on home, member search, a profile and an experiment in en/fr/nl (scores table)
+	$(MANAGE) elasticsearch fetch
+	HUB_LIGHTHOUSE_LANGUAGES=en,fr,nl $(PY) -m pytest hub/tests/browser/test_lighthouse.py -p no:cacheprovider $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## Check code style (ruff, djhtml) and Django's system checks

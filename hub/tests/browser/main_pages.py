@@ -1,0 +1,33 @@
+"""The public pages that the quality gates (Lighthouse, the Nu HTML Checker)
+audit: home, a member search with results, a member profile and an
+experiment, as an anonymous visitor sees them."""
+
+from django.urls import reverse
+from django.utils import translation
+
+from hub.tests.browser.conftest import url
+from members.models import Member
+from projects.models import Project
+
+SEARCH_QUERY = "logement"
+
+
+def main_pages(lang: str) -> dict[str, str]:
+    """Page name → path in `lang`, on the demo network."""
+    member = Member.objects.published().order_by("pk").first()
+    project = (
+        Project.objects.published()
+        .filter(partnerships__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .first()
+    )
+    assert member and project, "the demo network has no published member or project"
+    with translation.override(lang):
+        home = reverse("wagtail_serve", args=[""])
+    return {
+        "home": home,
+        "member search": url("members:list", lang) + f"?q={SEARCH_QUERY}",
+        "member profile": url("members:detail", lang, slug=member.slug),
+        "experiment": url("projects:detail", lang, slug=project.slug),
+    }
