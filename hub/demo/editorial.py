@@ -16,17 +16,63 @@ from django.utils.html import escape
 
 from wagtail.models import Locale, Page, Site
 
+from hub.demo.images import demo_image, illustration
 from hub.models import (
     EventIndexPage,
     EventPage,
     FormField,
     FormPage,
     HomePage,
+    HomePageFeaturedExperiment,
     NewsIndexPage,
     NewsPage,
     SiteSettings,
     StandardPage,
 )
+from hub.models.base import TextLanguageMixin
+from projects.models import Project
+
+# News topics as tags, named in each content language: every locale's news
+# share one small vocabulary, so the tag filter groups items meaningfully.
+TOPICS = {
+    "calls": {"en": "calls", "fr": "appels", "nl": "oproepen"},
+    "culture": {"en": "culture", "fr": "culture", "nl": "cultuur"},
+    "energy poverty": {
+        "en": "energy poverty",
+        "fr": "précarité énergétique",
+        "nl": "energiearmoede",
+    },
+    "evaluation": {"en": "evaluation", "fr": "évaluation", "nl": "evaluatie"},
+    "food": {"en": "food", "fr": "alimentation", "nl": "voeding"},
+    "health": {"en": "health", "fr": "santé", "nl": "gezondheid"},
+    "housing": {"en": "housing", "fr": "logement", "nl": "wonen"},
+    "mobility": {"en": "mobility", "fr": "mobilité", "nl": "mobiliteit"},
+    "network": {"en": "network", "fr": "réseau", "nl": "netwerk"},
+    "results": {"en": "results", "fr": "résultats", "nl": "resultaten"},
+    "social economy": {
+        "en": "social economy",
+        "fr": "économie sociale",
+        "nl": "sociale economie",
+    },
+}
+
+
+def _tags(topics: list[str], language: str) -> list[str]:
+    return [TOPICS[topic][language] for topic in topics]
+
+
+def _picture(slug: str, title: str):
+    picture, alt = illustration(slug)
+    return demo_image(picture, title=f"Illustration: {title}", alt=alt)
+
+
+def _featured(keys: list[str]) -> list[HomePageFeaturedExperiment]:
+    projects = Project.objects.in_bulk(keys, field_name="external_id")
+    return [
+        HomePageFeaturedExperiment(project=projects[key])
+        for key in keys
+        if key in projects
+    ]
 
 
 def _html(text: str) -> str:
@@ -97,6 +143,7 @@ def _home(data: dict, locale: Locale) -> HomePage:
         "title": "Social Innovation Hub",
         "hero_heading": data["hero_heading"],
         "hero_text": data["hero_text"],
+        "hero_image": _picture("home", "home page"),
         "intro": _html(data["intro"]),
     }
     if home is None:
@@ -106,6 +153,7 @@ def _home(data: dict, locale: Locale) -> HomePage:
     else:
         for key, value in fields.items():
             setattr(home, key, value)
+    home.featured_experiments = _featured(data.get("featured_experiments", []))
     home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -120,6 +168,12 @@ def _home(data: dict, locale: Locale) -> HomePage:
         if old_root.specific_class is Page and old_root.depth == 2:
             old_root.delete()
     return home
+
+
+def _written_in(item: dict, default_language: str) -> str:
+    """The item's `content_language`: empty when it is the locale's own."""
+    language = item.get("language", default_language)
+    return "" if language == default_language else language
 
 
 def _aware(value: str) -> datetime:
@@ -145,6 +199,25 @@ def _translate(page: Page, locale: Locale, texts: dict) -> Page:
     if translation is None:
         translation = page.copy_for_translation(locale, copy_parents=True)
     translation = translation.specific
+    page = page.specific
+    # Pictures and featured experiments follow the source page on every load.
+    for name in ("image", "hero_image"):
+        if hasattr(page, name):
+            setattr(translation, name, getattr(page, name))
+    if isinstance(page, HomePage):
+        translation.featured_experiments = [
+            HomePageFeaturedExperiment(project_id=item.project_id)
+            for item in page.featured_experiments.all()
+        ]
+    if isinstance(page, TextLanguageMixin):
+        # A translated text is in the locale's language; a copied one keeps
+        # the language it was written in.
+        written_in = "" if "title" in texts else page.text_language
+        translation.content_language = (
+            "" if written_in == locale.language_code else written_in
+        )
+    if isinstance(page, NewsPage) and "topics" in texts:
+        translation.tags.set(_tags(texts["topics"], locale.language_code))
     for key, value in texts.items():
         if key == "body":
             value = _stream(value)
@@ -152,7 +225,7 @@ def _translate(page: Page, locale: Locale, texts: dict) -> Page:
             translation, HomePage | FormPage
         ):
             value = _html(value)
-        elif key == "fields":
+        elif key in ("fields", "topics"):
             continue
         setattr(translation, key, value)
     translation.save_revision().publish()
@@ -161,8 +234,13 @@ def _translate(page: Page, locale: Locale, texts: dict) -> Page:
     return translation
 
 
-def editorial_translate(pages: list[Page], home: HomePage, data: dict) -> int:
-    """Translate the demo tree into every other locale; returns the page count."""
+def editorial_translate(
+    pages: list[Page], home: HomePage, data: dict, *, topics: dict[str, list[str]]
+) -> int:
+    """Translate the demo tree into every other locale; returns the page count.
+
+    `topics` gives each news item's topics, tagged in each locale's language.
+    """
     _default, others = locales_ensure()
     count = 0
     for locale in others:
@@ -170,7 +248,10 @@ def editorial_translate(pages: list[Page], home: HomePage, data: dict) -> int:
         _translate(home, locale, texts.get("home", {}))
         page_texts = texts.get("pages", {})
         for page in pages:
-            _translate(page, locale, page_texts.get(page.slug, {}))
+            page_text = page_texts.get(page.slug, {})
+            if isinstance(page.specific, NewsPage):
+                page_text = {**page_text, "topics": topics.get(page.slug, [])}
+            _translate(page, locale, page_text)
             count += 1
     return count
 
@@ -197,6 +278,7 @@ def editorial_load(data: dict) -> str:
         body=_stream(privacy["body"]),
     )
     news_index = _child(home, NewsIndexPage, "news", title="News")
+    default_language = default_locale.language_code
     for item in data["news"]:
         page = _child(
             news_index,
@@ -206,8 +288,10 @@ def editorial_load(data: dict) -> str:
             date=date.fromisoformat(item["date"]),
             intro=item.get("intro", ""),
             body=_stream(item["body"]),
+            image=_picture(item["slug"], item["title"]),
+            content_language=_written_in(item, default_language),
         )
-        page.tags.set(item.get("tags", []))
+        page.tags.set(_tags(item.get("tags", []), default_language))
         page.save_revision().publish()
     event_index = _child(home, EventIndexPage, "events", title="Events")
     for item in data["events"]:
@@ -223,6 +307,8 @@ def editorial_load(data: dict) -> str:
             registration_url=item.get("registration_url", ""),
             intro=item.get("intro", ""),
             body=_stream(item["body"]),
+            image=_picture(item["slug"], item["title"]),
+            content_language=_written_in(item, default_language),
         )
     contact = data["contact_page"]
     form_page = _child(
@@ -242,7 +328,10 @@ def editorial_load(data: dict) -> str:
         page.specific for page in Page.objects.descendant_of(home).order_by("path")
     ]
     translated = editorial_translate(
-        pages, home, json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8"))
+        pages,
+        home,
+        json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8")),
+        topics={item["slug"]: item.get("tags", []) for item in data["news"]},
     )
     site = Site.objects.get(is_default_site=True)
     settings = SiteSettings.for_site(site)

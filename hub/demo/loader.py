@@ -6,8 +6,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from hub.demo.images import MEMBERS_COLLECTION, demo_image, illustration, logo
 from hub.taxonomy import Discipline, Sector
 from members.importing import network_import
+from members.models import Member
+from projects.models import Project
 
 DEMO_DIR = Path(__file__).resolve().parent
 ADMIN_USERNAME = "admin"
@@ -24,6 +27,7 @@ def demo_load(*, with_admin: bool = True) -> list[str]:
     with transaction.atomic():
         report.append(taxonomy_load())
         report.append(network_load())
+        report.append(network_pictures_load())
         try:
             from hub.demo.editorial import editorial_load
         except ImportError:
@@ -59,6 +63,40 @@ def network_load() -> str:
         f"{report.members_updated} updated; {report.projects_created} experiments "
         f"created, {report.projects_updated} updated"
     )
+
+
+def network_pictures_load() -> str:
+    """Logos for most demo organisations and an illustration per experiment.
+
+    People and one organisation in six keep the initials placeholder, so the
+    demo shows both. Written with `update()`: a picture changes nothing that
+    search indexes, so no outbox entry is needed.
+    """
+    logos = pictures = 0
+    members = Member.objects.filter(
+        external_id__startswith="demo:", is_organisation=True
+    )
+    for member in members.only("pk", "name", "slug", "logo_id", "external_id"):
+        if sum(member.external_id.encode()) % 6 == 0:
+            continue
+        picture, alt = logo(member.external_id, member.name)
+        image = demo_image(
+            picture,
+            title=f"Logo: {member.name}",
+            alt=alt,
+            collection=MEMBERS_COLLECTION,
+        )
+        if member.logo_id != image.pk:
+            Member.objects.filter(pk=member.pk).update(logo=image)
+        logos += 1
+    projects = Project.objects.filter(external_id__startswith="demo:")
+    for project in projects.only("pk", "title", "image_id", "external_id"):
+        picture, alt = illustration(project.external_id)
+        image = demo_image(picture, title=f"Experiment: {project.title}", alt=alt)
+        if project.image_id != image.pk:
+            Project.objects.filter(pk=project.pk).update(image=image)
+        pictures += 1
+    return f"pictures: {logos} logos, {pictures} experiment illustrations"
 
 
 def admin_ensure() -> str:

@@ -18,13 +18,21 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in kept[:2]).upper()
 
 
-@register.simple_tag
-def hit_images(hits, model_label: str, field_name: str) -> dict:
-    """`{hit.id: image}` for search hits, read in one query.
+@register.simple_tag(takes_context=True)
+def hit_images(context, hits, model_label: str, field_name: str) -> dict:
+    """`{hit.id: image}` for search hits, read in one query per page.
 
     Search hits carry Elasticsearch sources, not records; the image is looked
-    up by primary key here instead of widening every document.
+    up by primary key here instead of widening every document. The answer is
+    kept in the page's context, as the tag runs once for each result.
     """
+    key = f"_hit_images_{model_label}_{field_name}_{id(hits)}"
+    if key not in context:
+        context.dicts[0][key] = _hit_images(hits, model_label, field_name)
+    return context[key]
+
+
+def _hit_images(hits, model_label: str, field_name: str) -> dict:
     ids = [hit.id for hit in hits]
     if not ids:
         return {}
