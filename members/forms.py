@@ -42,6 +42,25 @@ def visibility_field_name(section: str) -> str:
     return f"visibility_{section}"
 
 
+def empty_choice_label(field: forms.ChoiceField, label) -> None:
+    """Replace a select's "---------" with words that say what to do."""
+    field.choices = [("", label), *[c for c in field.choices if c[0] != ""]]
+
+
+# Fields of the collapsed EMES section: it opens when one holds an answer or
+# an error.
+EMES_FIELDS = [
+    "emes_social_aim",
+    "emes_limited_profit",
+    "emes_wage_ratio",
+    "emes_economic_viability",
+    "emes_democratic_governance",
+    "regional_recognition",
+    "recognition_date",
+    "recognition_number",
+]
+
+
 class MemberForm(forms.ModelForm):
     """Every field a member edits itself. Status and EMES verification are set
     by editors in the admin and are deliberately absent."""
@@ -140,9 +159,17 @@ class MemberForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 6}),
             "recognition_date": forms.DateInput(attrs={"type": "date"}),
         }
+        labels = {
+            "is_organisation": _("This profile is for an organisation"),
+            "commune": _("Brussels commune"),
+        }
         help_texts = {
-            "is_organisation": _("Leave unticked for a personal profile."),
-            "commune": _("For members based in the Brussels-Capital Region."),
+            "is_organisation": _(
+                "Ticked for an association, cooperative, company, public body or "
+                "network. Untick it for a profile of yourself as a person."
+            ),
+            "headline": _("One line shown under your name and in search results."),
+            "commune": _("Leave empty if you are based outside Brussels."),
             "recognition_date": _("Required when you are recognised."),
         }
 
@@ -150,6 +177,9 @@ class MemberForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         member = self.instance
         self.fields["kind"].label = _("Kind of member")
+        empty_choice_label(self.fields["kind"], _("Choose a kind of member…"))
+        empty_choice_label(self.fields["legal_form"], _("Choose a legal form…"))
+        empty_choice_label(self.fields["commune"], _("Choose a commune…"))
         if member.pk:
             self.initial["skills"] = ", ".join(member.skills or [])
         for section, label in VISIBILITY_SECTIONS.items():
@@ -162,6 +192,19 @@ class MemberForm(forms.ModelForm):
     @property
     def visibility_fields(self):
         return [self[visibility_field_name(section)] for section in VISIBILITY_SECTIONS]
+
+    @property
+    def emes_open(self) -> bool:
+        """Whether the EMES section starts open: it holds an answer or an
+        error (most profiles are not social enterprises)."""
+        if self.is_bound:
+            return any(
+                self.data.get(name) not in (None, "") or name in self.errors
+                for name in EMES_FIELDS
+            )
+        return any(
+            self.initial.get(name) not in (None, "", False) for name in EMES_FIELDS
+        )
 
     def clean_skills(self):
         return parse_skills(self.cleaned_data["skills"])
@@ -191,7 +234,25 @@ class MemberForm(forms.ModelForm):
             self.instance.visibility = self.visibility()
 
 
-class OfferForm(forms.ModelForm):
+class ItemForm(forms.ModelForm):
+    """A line of offers or seeks. An extra line left empty is skipped, so its
+    text is not marked required; filled in part, it asks for the text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.empty_permitted:
+            self.fields["text"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("text") and "text" not in self.errors:
+            self.add_error(
+                "text", _("Write what this line is about, or leave the line empty.")
+            )
+        return cleaned
+
+
+class OfferForm(ItemForm):
     class Meta:
         model = Offer
         fields = ["text", "expires_on"]
@@ -199,7 +260,7 @@ class OfferForm(forms.ModelForm):
         widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
 
 
-class SeekForm(forms.ModelForm):
+class SeekForm(ItemForm):
     class Meta:
         model = Seek
         fields = ["text", "kind", "expires_on"]
@@ -210,12 +271,30 @@ class SeekForm(forms.ModelForm):
         }
         widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choice_label(self.fields["kind"], _("Any kind of partner"))
 
+
+# One empty line to fill in; "Add another line" (hub/static/js/formset.js)
+# adds more, and a saved form comes back with a fresh empty line.
 OfferFormSet = inlineformset_factory(
-    Member, Offer, form=OfferForm, fk_name="member", extra=2, can_delete=True
+    Member,
+    Offer,
+    form=OfferForm,
+    fk_name="member",
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
 )
 SeekFormSet = inlineformset_factory(
-    Member, Seek, form=SeekForm, fk_name="member", extra=2, can_delete=True
+    Member,
+    Seek,
+    form=SeekForm,
+    fk_name="member",
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
 )
 
 

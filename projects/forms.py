@@ -108,6 +108,11 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = Member.objects.managed_by(user).order_by("name")
+        self.fields["owner"].empty_label = _("Choose one of your profiles…")
+        self.fields["commune"].choices = [
+            ("", _("Choose a commune…")),
+            *[choice for choice in self.fields["commune"].choices if choice[0] != ""],
+        ]
         if self.instance.pk:
             self.initial["keywords"] = ", ".join(self.instance.keywords or [])
 
