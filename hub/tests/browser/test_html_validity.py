@@ -37,6 +37,31 @@ def html_fetch(address: str) -> bytes:
         return response.read()
 
 
+def test_checker_reports_errors_with_line_and_extract(nu_checker, tmp_path):
+    """The gate bites: on a page with an htmx attribute not prefixed with
+    data- and an unclosed element, the checker reports errors naming them,
+    with their line and an extract; a warning alone is not an error."""
+    invalid = tmp_path / "invalid.html"
+    invalid.write_text(
+        '<!DOCTYPE html>\n<html lang="en">\n<head><title>t</title></head>\n'
+        '<body>\n<p hx-get="/x">a</p>\n<div>\n</body>\n</html>\n'
+    )
+    warned = tmp_path / "warned.html"
+    warned.write_text(
+        '<!DOCTYPE html>\n<html lang="en">\n<head><title>t</title></head>\n'
+        '<body><ul role="list"><li>a</li></ul></body>\n</html>\n'
+    )
+
+    messages = validator.check([invalid, warned])
+
+    errors = validator.errors(messages)
+    assert {m.path for m in errors} == {str(invalid)}
+    hx = next(m for m in errors if "hx-get" in m.message)
+    assert hx.line == 5 and "hx-get" in hx.extract
+    assert any("div" in m.message for m in errors)
+    assert any(m.path == str(warned) for m in messages)
+
+
 def test_main_pages_are_valid_html(nu_checker, demo_site, live_server, tmp_path):
     """Home, a member search with results, a member profile and an experiment,
     in English, as served to an anonymous visitor: the Nu HTML Checker reports
