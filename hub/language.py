@@ -14,8 +14,11 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django.views.i18n import set_language as django_set_language
 
 from wagtail.models import Locale, Page
+
+from members.accounts import account_language_set
 
 # Addresses that are the same in every language (hub/urls.py).
 UNPREFIXED_PATHS = (
@@ -123,6 +126,20 @@ def page_in_active_language(request, page_id: int):
     if not target:
         raise Http404(gettext("This page does not exist in this language."))
     return redirect(target)
+
+
+def set_language(request):
+    """Django's language switcher; a signed-in person's choice is also kept on
+    their account, for the next sign-in and the e-mails they receive."""
+    response = django_set_language(request)
+    language = request.POST.get("language") if request.method == "POST" else None
+    if (
+        request.user.is_authenticated
+        and language
+        and translation.check_for_language(language)
+    ):
+        account_language_set(user=request.user, language=language)
+    return response
 
 
 def localize_link(*, value, request=None) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from allauth.account import forms as allauth_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
@@ -139,25 +140,66 @@ def _language_choices() -> list[tuple[str, str]]:
     ]
 
 
-class SignupLanguageForm(forms.Form):
-    """What allauth's sign-up form adds (ACCOUNT_SIGNUP_FORM_CLASS): the
-    person's language, the page's language unless they choose another."""
+class _HubFormMixin:
+    """allauth's forms in the hub's words: sentence-case labels, "e-mail", and
+    no placeholders repeating the visible labels."""
 
+    labels: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.pop("placeholder", None)
+            if name in self.labels:
+                field.label = self.labels[name]
+
+
+class LoginForm(_HubFormMixin, allauth_forms.LoginForm):
+    labels = {"login": _("E-mail address"), "remember": _("Keep me signed in")}
+
+
+class SignupForm(_HubFormMixin, allauth_forms.SignupForm):
+    """Sign-up by e-mail and password, with the person's language: the page's
+    unless they choose another."""
+
+    labels = {"email": _("E-mail address"), "password2": _("Password again")}
+    field_order = ["email", "password1", "password2", "language"]
     # Not required: a sign-up without it (an older form, a script) takes the
     # language of the page.
     language = LanguageField(initial=translation.get_language, required=False)
 
-    def signup(self, request, user) -> None:
+    def custom_signup(self, request, user) -> None:
+        super().custom_signup(request, user)
         language = self.cleaned_data.get("language") or translation.get_language()
         account_language_set(user=user, language=language)
 
 
-class AccountSettingsForm(forms.ModelForm):
-    language = LanguageField()
+class AddEmailForm(_HubFormMixin, allauth_forms.AddEmailForm):
+    labels = {"email": _("New e-mail address")}
 
-    class Meta:
-        model = AccountSettings
-        fields = ["language"]
+
+class ResetPasswordForm(_HubFormMixin, allauth_forms.ResetPasswordForm):
+    labels = {"email": _("E-mail address")}
+
+
+class ResetPasswordKeyForm(_HubFormMixin, allauth_forms.ResetPasswordKeyForm):
+    labels = {"password1": _("New password"), "password2": _("New password again")}
+
+
+class ChangePasswordForm(_HubFormMixin, allauth_forms.ChangePasswordForm):
+    labels = {
+        "oldpassword": _("Current password"),
+        "password1": _("New password"),
+        "password2": _("New password again"),
+    }
+
+
+class SetPasswordForm(_HubFormMixin, allauth_forms.SetPasswordForm):
+    labels = {"password2": _("Password again")}
+
+
+class AccountSettingsForm(forms.Form):
+    language = LanguageField()
 
 
 # The allauth adapter ---------------------------------------------------------
@@ -175,6 +217,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is None or getattr(user, "email", "").lower() != email.lower():
             user = account_for_address(email) or user
         language = account_language_chosen(user) or translation.get_language()
+        # Links were built in the language of the page that asked for the
+        # e-mail: they open in the language the e-mail is written in.
+        # (translate_url resolves in the active language: before the override.)
+        context = {
+            key: translate_url(value, language)
+            if key.endswith("_url") and isinstance(value, str) and value
+            else value
+            for key, value in context.items()
+        }
         with translation.override(language):
             context = {
                 "site_name": site_name(),
@@ -183,20 +234,21 @@ class AccountAdapter(DefaultAccountAdapter):
                 ),
                 **context,
             }
-            # Links were built in the language of the page that asked for the
-            # e-mail: they open in the language the e-mail is written in.
-            for key, value in list(context.items()):
-                if key.endswith("_url") and isinstance(value, str) and value:
-                    context[key] = translate_url(value, language)
             super().send_mail(template_prefix, email, context)
 
     def post_login(self, request, user, **kwargs):
         language = account_language_chosen(user)
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        if not language:
+            return super().post_login(request, user, **kwargs)
+        page_language = translation.get_language()
+        # The success message and the default redirect in their language.
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         response = super().post_login(request, user, **kwargs)
-        if language and isinstance(response, HttpResponseRedirect):
-            response["Location"] = translate_url(response["Location"], language)
+        if isinstance(response, HttpResponseRedirect):
+            # A `next` address of the page they came from, in their language
+            # (translate_url resolves it in the language it was written in).
+            with translation.override(page_language):
+                response["Location"] = translate_url(response["Location"], language)
             language_cookie_set(response, language)
         return response

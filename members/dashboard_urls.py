@@ -1,11 +1,12 @@
 from django.urls import path
 
-from members.views import dashboard
+from members.views import account, dashboard
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="home"),
+    path("account/", account.account_settings, name="account_settings"),
     path(
         "suggestions/<int:member_pk>/projects/<int:project_pk>/dismiss/",
         dashboard.dismiss_project,

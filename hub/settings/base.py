@@ -153,7 +153,18 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # A person's language (chosen at sign-up, applied at log-in, used for every
 # e-mail to them), e-mails in the hub's name and look (members/accounts.py).
 ACCOUNT_ADAPTER = "members.accounts.AccountAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "members.accounts.SignupLanguageForm"
+ACCOUNT_FORMS = {
+    name: f"members.accounts.{form}"
+    for name, form in [
+        ("login", "LoginForm"),
+        ("signup", "SignupForm"),
+        ("add_email", "AddEmailForm"),
+        ("reset_password", "ResetPasswordForm"),
+        ("reset_password_from_key", "ResetPasswordKeyForm"),
+        ("change_password", "ChangePasswordForm"),
+        ("set_password", "SetPasswordForm"),
+    ]
+}
 # People are named by their name or e-mail, never by a generated username.
 ACCOUNT_USER_DISPLAY = "members.accounts.user_display"
 ACCOUNT_RATE_LIMITS = {
