@@ -1,12 +1,18 @@
-"""Empty the editorial page cache whenever what the pages show changes."""
+"""Signal receivers of the editorial site: the page cache, new translations."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from wagtail.models import Page
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import (
+    copy_for_translation_done,
+    page_published,
+    page_unpublished,
+    post_page_move,
+)
 
 from hub.middleware import page_cache_clear
+from hub.models.base import TextLanguageMixin
 from hub.models.site_settings import SiteSettings
 
 
@@ -26,3 +32,20 @@ def page_deleted(sender, **kwargs):
 @receiver(post_save, sender=SiteSettings)
 def site_settings_saved(sender, **kwargs):
     page_cache_clear()
+
+
+@receiver(copy_for_translation_done)
+def translation_keeps_its_text_language(sender, source_obj, target_obj, **kwargs):
+    """A new translation holds the source's text until someone translates it;
+    it says which language that text is in, so pages mark it with `lang`."""
+    source = getattr(source_obj, "specific", source_obj)
+    target = getattr(target_obj, "specific", target_obj)
+    if not isinstance(target, TextLanguageMixin) or not target.pk:
+        return
+    written_in = source.text_language
+    target.content_language = (
+        "" if written_in == target.locale.language_code else written_in
+    )
+    type(target).objects.filter(pk=target.pk).update(
+        content_language=target.content_language
+    )

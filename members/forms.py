@@ -6,6 +6,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from hub.taxonomy import Discipline, Sector
+from members.image_upload import LogoUploadMixin
 from members.models import (
     VISIBILITY_SECTIONS,
     ManagerRole,
@@ -61,7 +62,7 @@ EMES_FIELDS = [
 ]
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(LogoUploadMixin, forms.ModelForm):
     """Every field a member edits itself. Status and EMES verification are set
     by editors in the admin and are deliberately absent."""
 

@@ -79,7 +79,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def member_create(request):
     data = request.POST if request.method == "POST" else None
-    form = MemberForm(data)
+    form = MemberForm(data, request.FILES if data is not None else None)
     offers = OfferFormSet(data, instance=Member(), prefix="offers")
     seeks = SeekFormSet(data, instance=Member(), prefix="seeks")
     if data is not None and all(f.is_valid() for f in (form, offers, seeks)):
@@ -105,7 +105,9 @@ def member_create(request):
 def member_edit(request, slug):
     member = _member_for_change(request, slug)
     data = request.POST if request.method == "POST" else None
-    form = MemberForm(data, instance=member)
+    form = MemberForm(
+        data, request.FILES if data is not None else None, instance=member
+    )
     offers = OfferFormSet(data, instance=member, prefix="offers")
     seeks = SeekFormSet(data, instance=member, prefix="seeks")
     if data is not None and all(f.is_valid() for f in (form, offers, seeks)):
