@@ -91,3 +91,189 @@ def test_email_change_needs_verification_of_the_new_address(client):
         email="jo.new@example.org", verified=False
     ).exists()
     assert any("jo.new@example.org" in m.to for m in mail.outbox)
+
+
+# A person's language -------------------------------------------------------
+
+
+def _verified_user(name: str, language: str | None = None):
+    from allauth.account.models import EmailAddress
+
+    from members.accounts import account_language_set
+
+    user = get_user_model().objects.create_user(
+        username=name, email=f"{name}@example.org", password=PASSWORD
+    )
+    EmailAddress.objects.create(
+        user=user, email=user.email, verified=True, primary=True
+    )
+    if language:
+        account_language_set(user=user, language=language)
+    return user
+
+
+def test_signup_form_offers_the_language_of_the_page(client):
+    """The sign-up form has a language select preset to the page's language,
+    and the choice is stored on the new account."""
+    from members.accounts import account_language
+
+    html = client.get("/nl/accounts/signup/").content.decode()
+    assert re.search(r'<select name="language"[^>]*id="id_language"', html)
+    assert re.search(r'<option value="nl"[^>]*selected', html)
+
+    client.post(
+        "/nl/accounts/signup/",
+        {"email": "an@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    client.post(
+        "/nl/accounts/signup/",
+        {
+            "email": "marie@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "language": "fr",
+        },
+    )
+    users = get_user_model().objects
+    assert account_language(users.get(email="an@example.org")) == "nl"
+    assert account_language(users.get(email="marie@example.org")) == "fr"
+
+
+def test_login_switches_the_site_to_the_accounts_language(client, settings):
+    """Signing in on the English page with a French account leads to the
+    French address of the next page and remembers French in the cookie."""
+    _verified_user("marie", "fr")
+    response = client.post(
+        "/en/accounts/login/?next=/en/projects/",
+        {"login": "marie@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/projects/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+
+    client.logout()
+    response = client.post(
+        "/en/accounts/login/", {"login": "marie@example.org", "password": PASSWORD}
+    )
+    assert response["Location"] == "/fr/dashboard/"
+
+
+def test_login_without_a_stored_language_keeps_the_page_language(client):
+    """An account that never chose a language stays in the page's language."""
+    _verified_user("pat")
+    response = client.post(
+        "/nl/accounts/login/", {"login": "pat@example.org", "password": PASSWORD}
+    )
+    assert response["Location"] == "/nl/dashboard/"
+
+
+def test_login_message_names_the_email_not_a_generated_username(client):
+    """The welcome message shows the e-mail address (or the person's name)."""
+    user = _verified_user("x7f3kq")
+    response = client.post(
+        "/en/accounts/login/",
+        {"login": user.email, "password": PASSWORD},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "signed in as x7f3kq@example.org" in html
+    assert "as x7f3kq." not in html and "Successfully" not in html
+
+
+def test_account_settings_change_the_language(client, settings):
+    """The account settings page (linked from the dashboard) stores a new
+    language and reopens itself in it; it links to e-mail and password."""
+    from members.accounts import account_language
+
+    user = _verified_user("jan", "en")
+    client.force_login(user)
+    dashboard = client.get("/en/dashboard/").content.decode()
+    assert 'href="/en/dashboard/account/"' in dashboard
+
+    page = client.get("/en/dashboard/account/").content.decode()
+    assert 'href="/en/accounts/email/"' in page
+    assert 'href="/en/accounts/password/change/"' in page
+    assert "<title>Account settings ·" in page
+
+    response = client.post("/en/dashboard/account/", {"language": "nl"})
+    assert response.status_code == 302
+    assert response["Location"] == "/nl/dashboard/account/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "nl"
+    user.refresh_from_db()
+    assert account_language(user) == "nl"
+
+    response = client.post("/en/dashboard/account/", {"language": "xx"})
+    assert response.status_code == 200
+    assert account_language(user) == "nl"
+
+
+def test_account_settings_need_a_signed_in_person(client):
+    """Visitors are sent to the sign-in page."""
+    response = client.get("/en/dashboard/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/accounts/login/")
+
+
+def test_language_switcher_stores_the_choice_of_a_signed_in_person(client):
+    """The switcher's POST sets the account's language; for a visitor it only
+    switches the site."""
+    from members.accounts import account_language
+
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/fr/"})
+    user = _verified_user("lies", "en")
+    client.force_login(user)
+    response = client.post("/i18n/setlang/", {"language": "nl", "next": "/nl/"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert account_language(user) == "nl"
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert account_language(user) == "nl"
+
+
+# Account pages ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("/en/accounts/login/", "Sign in"),
+        ("/en/accounts/signup/", "Sign up"),
+        ("/en/accounts/password/reset/", "Reset your password"),
+        ("/en/accounts/password/reset/done/", "Check your e-mail"),
+    ],
+)
+def test_account_pages_title_equals_heading(client, path, heading):
+    """Each account page's tab title starts with its heading, in the hub's
+    layout."""
+    html = client.get(path).content.decode()
+    assert f"<title>{heading} ·" in html
+    assert f"<h1>{heading}</h1>" in html
+    assert 'class="site-footer' in html
+
+
+def test_sign_in_and_sign_up_link_to_each_other(client):
+    """Sign in offers Sign up and the reverse."""
+    login = client.get("/en/accounts/login/").content.decode()
+    signup = client.get("/en/accounts/signup/").content.decode()
+    assert re.search(r'href="/en/accounts/signup/[^"]*">Sign up</a>', login)
+    assert re.search(r'href="/en/accounts/login/[^"]*">Sign in</a>', signup)
+
+
+def test_signup_errors_sit_next_to_their_field_and_help_is_valid_html(client):
+    """A mismatched second password is reported in that field's block (and in
+    the summary); the password rules are not a list inside a paragraph."""
+    response = client.post(
+        "/en/accounts/signup/",
+        {
+            "email": "new@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD + "x",
+        },
+    )
+    html = response.content.decode()
+    assert 'id="id_password2_error"' in html
+    assert html.index('id="id_password2_error"') < html.index('id="id_password2"')
+    assert html.index('for="id_password2"') < html.index('id="id_password2_error"')
+    assert 'class="error-summary"' in html
+    assert not re.search(r"<p[^>]*>\s*<ul", html)
