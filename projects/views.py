@@ -55,9 +55,7 @@ def project_detail(request, slug):
                 project=project, user=request.user
             ),
             "statuses": ProjectStatus,
-            "contact_offer": contact_offer_for(
-                user=request.user, receiver=project.owner, project=project
-            ),
+            "contact_offer": contact_offer_for(user=request.user, project=project),
         },
     )
 

@@ -28,7 +28,7 @@ from members.models import (
     Member,
     MemberStatus,
 )
-from projects.models import Project
+from projects.models import PartnerRole, Project
 
 logger = logging.getLogger(__name__)
 
@@ -202,16 +202,37 @@ class ContactOffer:
     sender_count: int = 0
 
 
+def project_contact_member(*, project: Project) -> Member | None:
+    """Whom visitors contact about `project`: its owner, or, when it has no
+    published owner (imported experiments have none), its coordinator."""
+    if project.owner_id is not None and project.owner.is_public:
+        return project.owner
+    coordination = (
+        project.partnerships.filter(
+            role=PartnerRole.COORDINATOR,
+            confirmed=True,
+            member__status=MemberStatus.PUBLISHED,
+        )
+        .select_related("member")
+        .order_by("pk")
+        .first()
+    )
+    return coordination.member if coordination else None
+
+
 def contact_offer_for(
-    *, user, receiver: Member | None, project: Project | None = None
+    *, user, receiver: Member | None = None, project: Project | None = None
 ) -> ContactOffer:
-    """How `user` can contact `receiver` (about `project`, when given).
+    """How `user` can contact `receiver`, or the member behind `project`
+    (about that project).
 
     Read before the user clicks, so that the page says what stands in the way
     (an unpublished profile of their own, a request already waiting…) instead
     of leading to a dead end. The rules are those `contact_request_create`
     enforces.
     """
+    if receiver is None and project is not None:
+        receiver = project_contact_member(project=project)
     if (
         receiver is None
         or not receiver.is_public

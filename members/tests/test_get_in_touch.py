@@ -198,6 +198,19 @@ def test_experiment_page_contacts_its_owner_about_it(client, alice, experiment):
     assert "Contact Habitat Bob about this experiment" in html
 
 
+def test_experiment_without_owner_contacts_its_coordinator(client, alice, receiver):
+    """Imported experiments have no owner: their published coordinator is the
+    one to contact."""
+    imported = ProjectFactory(title="Expérience importée", owner=None)
+    ProjectPartnerFactory(project=imported, member=receiver, role="coordinator")
+    ProjectPartnerFactory(project=imported, member=MemberFactory(), role="partner")
+    managed_member(alice, name="Atelier Alice")
+    client.force_login(alice)
+    html = block(client.get(imported.get_absolute_url()))
+    assert f'href="/en/contacts/new/{receiver.slug}/?project={imported.slug}"' in html
+    assert "Write to Habitat Bob, who runs it." in html
+
+
 def test_experiment_managers_see_no_contact_button(client, experiment):
     client.force_login(experiment.owner.managers.get().user)
     html = block(client.get(experiment.get_absolute_url()))
