@@ -87,7 +87,7 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
         label=_("Country"),
         required=False,
         max_length=2,
-        help_text=_("Two-letter code, e.g. BE. Fill in only outside Brussels."),
+        help_text=_("Two letters, e.g. BE."),
     )
     website = forms.URLField(
         label=_("Website"), required=False, max_length=500, assume_scheme="https"
@@ -170,7 +170,6 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
                 "network. Untick it for a profile of yourself as a person."
             ),
             "headline": _("One line shown under your name and in search results."),
-            "commune": _("Leave empty if you are based outside Brussels."),
             "recognition_date": _("Required when you are recognised."),
         }
 
@@ -184,10 +183,13 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
         if member.pk:
             self.initial["skills"] = ", ".join(member.skills or [])
         for section, label in VISIBILITY_SECTIONS.items():
+            # Not required: the select has no empty choice, and a missing
+            # value keeps the current visibility.
             self.fields[visibility_field_name(section)] = forms.ChoiceField(
                 label=label,
                 choices=Visibility.choices,
                 initial=member.visibility_of(section),
+                required=False,
             )
 
     @property
@@ -224,6 +226,7 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
     def visibility(self) -> dict[str, str]:
         return {
             section: self.cleaned_data[visibility_field_name(section)]
+            or self.instance.visibility_of(section)
             for section in VISIBILITY_SECTIONS
         }
 

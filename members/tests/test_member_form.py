@@ -157,3 +157,21 @@ def test_experiment_form_has_a_cancel_link_and_worded_selects(client, member, ow
         f'<a class="button button--secondary" href="{project.get_absolute_url()}">'
         "Cancel</a>"
     ) in html
+
+
+def test_visibility_selects_are_not_marked_required(client, owner, member):
+    """The visibility selects always hold a value: no "(required)" noise, and
+    a missing value keeps the current visibility."""
+    html = new_profile_page(client, owner)
+    start = html.index('<div class="form__grid">')
+    grid = html[start : html.index("</fieldset>", start)]
+    assert "(required)" not in grid and "<select" in grid
+    member.visibility = {"skills": "members"}
+    member.save()
+    form = MemberForm(
+        {"name": member.name, "kind": member.kind, "visibility_website": "matching"},
+        instance=member,
+    )
+    assert form.is_valid(), form.errors
+    assert form.visibility()["skills"] == "members"
+    assert form.visibility()["website"] == "matching"
