@@ -2,6 +2,8 @@
 audit: home, a member search with results, a member profile and an
 experiment, as an anonymous visitor sees them."""
 
+from pathlib import Path
+
 from django.urls import reverse
 from django.utils import translation
 
@@ -30,4 +32,15 @@ def main_pages(lang: str) -> dict[str, str]:
         "member search": url("members:list", lang) + f"?q={SEARCH_QUERY}",
         "member profile": url("members:detail", lang, slug=member.slug),
         "experiment": url("projects:detail", lang, slug=project.slug),
+    }
+
+
+def media_on_disk(settings, root: Path) -> None:
+    """Keep uploads and image renditions in `root`, which the live server
+    serves under MEDIA_URL: the test settings keep them in memory, where the
+    live server cannot find them (every image would be a 404)."""
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }

@@ -8,7 +8,7 @@ import pytest
 
 from hub.tests.browser import validator
 from hub.tests.browser.conftest import IN_CI
-from hub.tests.browser.main_pages import main_pages
+from hub.tests.browser.main_pages import main_pages, media_on_disk
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,12 @@ def nu_checker():
         if IN_CI:
             pytest.fail(f"The Nu HTML Checker is required in CI: {exc}", pytrace=False)
         pytest.skip(str(exc))
+
+
+@pytest.fixture
+def media(settings, tmp_path_factory):
+    """Images served by the live server, before the demo loads them."""
+    media_on_disk(settings, tmp_path_factory.mktemp("media"))
 
 
 def html_fetch(address: str) -> bytes:
@@ -62,7 +68,7 @@ def test_checker_reports_errors_with_line_and_extract(nu_checker, tmp_path):
     assert any(m.path == str(warned) for m in messages)
 
 
-def test_main_pages_are_valid_html(nu_checker, demo_site, live_server, tmp_path):
+def test_main_pages_are_valid_html(nu_checker, media, demo_site, live_server, tmp_path):
     """Home, a member search with results, a member profile and an experiment,
     in English, as served to an anonymous visitor: the Nu HTML Checker reports
     no error (warnings are not counted). The message lists each error with

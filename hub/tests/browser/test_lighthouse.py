@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from hub.tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, ROOT
-from hub.tests.browser.main_pages import main_pages
+from hub.tests.browser.main_pages import main_pages, media_on_disk
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,12 @@ def lighthouse_cli():
         pytest.fail(f"Lighthouse is required in CI: {missing}", pytrace=False)
     if missing:
         pytest.skip("; ".join(missing))
+
+
+@pytest.fixture
+def media(settings, tmp_path_factory):
+    """Images served by the live server, before the demo loads them."""
+    media_on_disk(settings, tmp_path_factory.mktemp("media"))
 
 
 def lighthouse_run(address: str, report) -> dict:
@@ -117,7 +123,7 @@ def table(lang: str, found: dict[str, dict]) -> str:
 
 @pytest.mark.parametrize("lang", languages())
 def test_main_pages_pass_lighthouse(
-    lighthouse_cli, demo_site, live_server, tmp_path, capsys, lang
+    lighthouse_cli, media, demo_site, live_server, tmp_path, capsys, lang
 ):
     """Home, a member search with results, a member profile and an experiment,
     as an anonymous visitor: accessibility 100, best practices and SEO at
