@@ -5,7 +5,7 @@ import datetime
 import re
 
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wagtail.models import Locale
 
@@ -17,6 +17,14 @@ from members.models import Member
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request for a French page leaves French active in this thread; the
+    tests that follow expect the default language."""
+    yield
+    translation.deactivate()
 
 
 def test_untranslated_news_card_and_page_carry_their_language(client, tree):
