@@ -115,6 +115,11 @@ CASES = {
     "account_reset_password_from_key_done": ((), "get", every(200)),
     # Dashboard and privacy
     "dashboard:home": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "dashboard:account_settings": (
+        (),
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 200)),
+    ),
     "dashboard:privacy": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
     "dashboard:privacy_export": (
         (),
