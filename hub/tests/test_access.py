@@ -71,6 +71,8 @@ CASES = {
     "sitemap": ((), "get", every(200)),
     "robots_txt": ((), "get", every(200)),
     "favicon": ((), "get", every(301)),
+    "robots_txt": ((), "get", every(200)),
+    "favicon": ((), "get", every(301)),
     "search": ((), "get", every(200)),
     "search_autocomplete": ((), "get", every(200)),
     "members:list": ((), "get", every(200)),
