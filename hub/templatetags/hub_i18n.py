@@ -89,7 +89,9 @@ def hreflang_links(context) -> list[dict]:
         for code, _name in settings.LANGUAGES
         if code in urls
     ]
-    if len(links) > 1 and settings.LANGUAGE_CODE in urls:
+    if len(links) < 2:
+        return []  # a page in one language has no alternate
+    if settings.LANGUAGE_CODE in urls:
         default = absolute_url(request=request, url=urls[settings.LANGUAGE_CODE])
         links.append({"code": "x-default", "url": default})
     return links

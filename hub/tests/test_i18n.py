@@ -210,7 +210,9 @@ def test_home_page_is_served_per_language_with_its_translation(client, network):
 def test_switcher_lists_languages_by_their_own_names_and_keeps_the_page(
     client, network
 ):
-    """The header form posts to set_language with `next` = the current page."""
+    """The header form posts to set_language with `next` = the current page;
+    each language is a submit button named in its own language, the current
+    one marked with aria-current."""
     member = network[1]
     with translation.override("fr"):
         url = member.get_absolute_url()
@@ -218,8 +220,11 @@ def test_switcher_lists_languages_by_their_own_names_and_keeps_the_page(
     assert 'id="language-switcher"' in html
     assert f'action="{reverse("set_language")}"' in html
     for label in ("English", "Français", "Nederlands"):
-        assert f">{label}</option>" in html
-    assert '<option value="fr" lang="fr" selected>' in html
+        assert f'<span class="language-switcher__name">{label}</span>' in html
+    assert (
+        '<button type="submit" name="language" value="fr" lang="fr" '
+        'aria-current="true">' in html
+    )
     # `next` has no language prefix: after the choice is stored, the language
     # middleware sends the visitor to the same page in the new language.
     assert f'name="next" value="{url.removeprefix("/fr")}"' in html
@@ -259,7 +264,7 @@ def test_set_language_on_a_wagtail_page_goes_to_its_translation(client, network)
     html = client.get(tree.standard.url).content.decode()
     next_url = reverse("page_in_language", args=[tree.standard.pk])
     assert f'name="next" value="{next_url}"' in html
-    assert 'hreflang="nl" href="/nl/over-ons/"' in html
+    assert 'hreflang="nl" href="http://testserver/nl/over-ons/"' in html
     response = client.post(
         reverse("set_language"), {"language": "nl", "next": next_url}, follow=True
     )

@@ -145,6 +145,26 @@
     });
   }
 
+  function sortedQuery(params) {
+    params.delete("page");
+    params.sort();
+    return params.toString();
+  }
+
+  // A debounced trigger that fires after Enter already searched would push a
+  // second history entry for the same search (one Back that does nothing).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "search-form") {
+      return;
+    }
+    var asked = sortedQuery(new URLSearchParams(new FormData(form)));
+    var shown = sortedQuery(new URLSearchParams(window.location.search));
+    if (asked === shown && window.location.search) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", rememberState);
   document.addEventListener("htmx:afterSwap", function (event) {
     if (searchBody(event)) {
