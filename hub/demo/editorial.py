@@ -62,8 +62,7 @@ def _tags(topics: list[str], language: str) -> list[str]:
 
 
 def _picture(slug: str, title: str):
-    picture, alt = illustration(slug)
-    return demo_image(picture, title=f"Illustration: {title}", alt=alt)
+    return demo_image(lambda: illustration(slug), title=f"Illustration: {title}")
 
 
 def _featured(keys: list[str]) -> list[HomePageFeaturedExperiment]:

@@ -119,18 +119,15 @@ def _collection(name: str) -> Collection:
     return found or root.add_child(name=name)
 
 
-def demo_image(
-    picture: Image.Image, *, title: str, alt: str, collection: str = DEMO_COLLECTION
-):
-    """The stored Wagtail image titled `title`, saved from `picture` if missing."""
+def demo_image(draw, *, title: str, collection: str = DEMO_COLLECTION):
+    """The stored Wagtail image titled `title`; if missing, `draw()` gives the
+    picture and its alt text (drawn only then: reloading the demo is quick)."""
     Picture = get_image_model()
     folder = _collection(collection)
     existing = Picture.objects.filter(title=title, collection=folder).first()
     if existing is not None:
-        if existing.description != alt:
-            existing.description = alt
-            existing.save(update_fields=["description"])
         return existing
+    picture, alt = draw()
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=82, optimize=True)
     out.seek(0)

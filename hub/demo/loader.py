@@ -1,6 +1,7 @@
 """Load the demo network from the JSON files beside this module (idempotent)."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -79,11 +80,9 @@ def network_pictures_load() -> str:
     for member in members.only("pk", "name", "slug", "logo_id", "external_id"):
         if sum(member.external_id.encode()) % 6 == 0:
             continue
-        picture, alt = logo(member.external_id, member.name)
         image = demo_image(
-            picture,
+            partial(logo, member.external_id, member.name),
             title=f"Logo: {member.name}",
-            alt=alt,
             collection=MEMBERS_COLLECTION,
         )
         if member.logo_id != image.pk:
@@ -91,8 +90,10 @@ def network_pictures_load() -> str:
         logos += 1
     projects = Project.objects.filter(external_id__startswith="demo:")
     for project in projects.only("pk", "title", "image_id", "external_id"):
-        picture, alt = illustration(project.external_id)
-        image = demo_image(picture, title=f"Experiment: {project.title}", alt=alt)
+        image = demo_image(
+            partial(illustration, project.external_id),
+            title=f"Experiment: {project.title}",
+        )
         if project.image_id != image.pk:
             Project.objects.filter(pk=project.pk).update(image=image)
         pictures += 1
