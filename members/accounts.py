@@ -198,6 +198,10 @@ class SetPasswordForm(_HubFormMixin, allauth_forms.SetPasswordForm):
     labels = {"password2": _("Password again")}
 
 
+class ReauthenticateForm(_HubFormMixin, allauth_forms.ReauthenticateForm):
+    pass
+
+
 class AccountSettingsForm(forms.Form):
     language = LanguageField()
 

@@ -163,6 +163,7 @@ ACCOUNT_FORMS = {
         ("reset_password_from_key", "ResetPasswordKeyForm"),
         ("change_password", "ChangePasswordForm"),
         ("set_password", "SetPasswordForm"),
+        ("reauthenticate", "ReauthenticateForm"),
     ]
 }
 # People are named by their name or e-mail, never by a generated username.
