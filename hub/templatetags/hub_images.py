@@ -5,7 +5,7 @@ from django.apps import apps
 
 register = template.Library()
 
-# Words that make poor initials: "Université libre de Bruxelles" → "UB".
+# Words that make poor initials.
 SMALL_WORDS = {"a", "à", "de", "des", "du", "en", "et", "het", "la", "le", "les"}
 SMALL_WORDS |= {"of", "the", "and", "van", "voor", "een", "d", "l", "&", "-"}
 
@@ -15,6 +15,10 @@ def initials(name: str) -> str:
     """Up to two capital letters standing in for a missing logo."""
     words = [w for w in str(name or "").replace("'", " ").split() if w[:1].isalnum()]
     kept = [w for w in words if w.lower() not in SMALL_WORDS] or words
+    # Capitalised words carry the name: "Université libre de Bruxelles" → "UB".
+    capitalised = [w for w in kept if w[0].isupper()]
+    if len(capitalised) >= 2:
+        kept = capitalised
     return "".join(w[0] for w in kept[:2]).upper()
 
 
