@@ -4,9 +4,13 @@ Held in memory per process (about 50 bytes an edge: 40k partnerships take a
 few MB) and reloaded when the partnership table changes.
 
 A contact request that its members marked as having led to a collaboration
-links them too, as a virtual two-member project whose id is the request's
-primary key negated (`-contact_request.pk`), so that collaborations started on
-the hub strengthen later suggestions.
+is a *private* tie: it is kept apart from the published partnerships
+(`private_ties`), and only `neighbours(member, private=True)` adds it, as a
+virtual two-member project whose id is the request's primary key negated
+(`-contact_request.pk`). Only a member's own suggestions, shown to its
+logged-in managers, ask for it; rankings anyone else can see (the public API,
+a project's matches, another member's suggestions) never contain it, so it can
+be neither cited nor inferred from ranks or scores.
 """
 
 import gc
@@ -14,7 +18,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Max, Q
@@ -30,6 +34,8 @@ class CollaborationGraph:
     projects_of: dict[int, list[int]]
     members_of: dict[int, list[int]]
     signature: tuple
+    # member -> [(contact request id, the other member)]: private ties.
+    private_ties: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "CollaborationGraph":
@@ -41,27 +47,39 @@ class CollaborationGraph:
         for member_id, project_id in rows.iterator(chunk_size=10_000):
             projects_of[member_id].append(project_id)
             members_of[project_id].append(member_id)
+        private_ties: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for pk, sender_id, receiver_id in _collaborations().values_list(
             "pk", "sender_id", "receiver_id"
         ):
-            virtual = -pk
-            for member_id in (sender_id, receiver_id):
-                projects_of[member_id].append(virtual)
-                members_of[virtual].append(member_id)
-        return cls(dict(projects_of), dict(members_of), _signature())
+            private_ties[sender_id].append((pk, receiver_id))
+            private_ties[receiver_id].append((pk, sender_id))
+        return cls(
+            dict(projects_of), dict(members_of), _signature(), dict(private_ties)
+        )
 
     def degree(self, member_id: int) -> int:
+        """Published experiments of `member_id` (private ties do not count)."""
         return len(self.projects_of.get(member_id, ()))
 
-    def neighbours(self, member_id: int) -> dict[int, tuple[float, list[int]]]:
+    def neighbours(
+        self, member_id: int, *, private: bool = False
+    ) -> dict[int, tuple[float, list[int]]]:
         """Co-partners of `member_id`: tie strength and the shared projects.
 
         A shared project of n partners adds 1/log2(n+1): being two of three
-        partners says more than being two of forty.
+        partners says more than being two of forty. `private=True` adds the
+        member's own private ties (as projects of two, ids negated): only for
+        suggestions its own logged-in managers see.
         """
+        projects = list(self.projects_of.get(member_id, ()))
+        virtual = {}
+        if private:
+            for pk, other in self.private_ties.get(member_id, ()):
+                virtual[-pk] = (member_id, other)
+                projects.append(-pk)
         out: dict[int, tuple[float, list[int]]] = {}
-        for project_id in self.projects_of.get(member_id, ()):
-            members = self.members_of.get(project_id, ())
+        for project_id in projects:
+            members = virtual.get(project_id) or self.members_of.get(project_id, ())
             weight = 1 / math.log2(len(members) + 1)
             for other in members:
                 if other == member_id:

@@ -442,8 +442,8 @@ def _consortium(graph, partners, exclude):
             if member in exclude:
                 continue
             score[member] = score.get(member, 0.0) + weight
-            # Collaborations born of a contact through the hub (negative ids)
-            # count, but are private to the two members: never cited as reasons.
+            # Published experiments only: collaborations born of a contact on
+            # the hub are private and stay out of `projects_of`.
             if project_id > 0 and weight > best_weight.get(member, 0.0):
                 best_weight[member] = weight
                 best[member] = project_id

@@ -347,7 +347,9 @@ def _own_projects(member: Member) -> set[int]:
 
 
 def _names(ids) -> dict[int, str]:
-    return dict(Member.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+    """Names a reason may cite: published members only."""
+    names = Member.objects.published().filter(pk__in=set(ids))
+    return dict(names.values_list("pk", "name"))
 
 
 def _titles(ids) -> dict[int, str]:
@@ -390,11 +392,13 @@ def projects_for_member(
         )
     candidates = _profile_candidates(search, base, clauses, profile)
 
-    # Experiments in which the member's past partners already take part.
+    # Experiments in which the member's past partners already take part. Its
+    # private ties count only for its own managers (`public_only=False`).
     graph = collaboration_graph()
     strength: Counter = Counter()
     paths: dict[int, list] = {}
-    for partner, (tie, shared) in graph.neighbours(member.pk).items():
+    direct = graph.neighbours(member.pk, private=not public_only)
+    for partner, (tie, shared) in direct.items():
         for project_id in graph.projects_of.get(partner, ()):
             if project_id <= 0 or project_id in skip:
                 continue
@@ -602,11 +606,13 @@ def members_for_member(
     Left out: the member itself and the members it already collaborates with
     (its co-partners in published experiments and the contacts it marked as
     collaborations): the point is to meet new people. Partners of partners
-    are candidates, and say through whom they are reached.
+    are candidates, and say through whom they are reached. The member's own
+    private ties count only for its managers (`public_only=False`), and a
+    partner's private ties never do: the second step is published only.
     """
     profile = _member_profile(member, public_only=public_only)
     graph = collaboration_graph()
-    direct = graph.neighbours(member.pk)
+    direct = graph.neighbours(member.pk, private=not public_only)
     skip = set(exclude) | set(direct) | {member.pk}
     search = (
         Search(using=get_client(), index=index_alias("member"))
@@ -674,14 +680,11 @@ def _member_reasons(matches, profile) -> None:
         s, f, ctx = match.source, match.features, match.features["_context"]
         reasons = []
         if ctx["path"]:
+            # The second step is a published experiment, never a private tie.
             partner, shared, _tie = ctx["path"]
             params = {"partner": names.get(partner, ""), "partner_id": partner}
-            if shared > 0:
-                params |= {"project": titles.get(shared, ""), "project_id": shared}
-                text = _("Partner of your partner %(partner)s in “%(project)s”")
-            else:
-                params |= {"contact_request_id": -shared}
-                text = _("Collaborates with your partner %(partner)s")
+            params |= {"project": titles.get(shared, ""), "project_id": shared}
+            text = _("Partner of your partner %(partner)s in “%(project)s”")
             reasons.append(
                 Reason(
                     "partner_of_partner",

@@ -473,7 +473,6 @@ def test_secrets_never_in_api_responses(db, client, access_world):
         assert response.json()["total"] == 0, secret
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 class 1: private ties leak")
 def test_private_collaborations_never_cited_anonymously(db, client, access_world):
     """Every API endpoint and public page an anonymous visitor can reach about
     the target, its partners and its experiments (matches included, and a

@@ -120,7 +120,6 @@ def _ranking(matches) -> list:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 class 1: private ties leak")
 def test_anonymous_api_answers_never_cite_a_private_tie(client, network):
     """Anonymous matchmaking answers (a member's matches, its partner's, its
     experiment's and a draft naming it as partner) neither name the private
@@ -139,7 +138,6 @@ def test_anonymous_api_answers_never_cite_a_private_tie(client, network):
                 assert PRIVATE_NAME not in reason["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 class 1: private ties leak")
 def test_anonymous_api_answers_are_the_same_without_the_private_tie(client, network):
     """Ranks, scores and reasons of every public answer are identical whether
     or not the private collaboration exists: nothing can be inferred."""
@@ -148,7 +146,6 @@ def test_anonymous_api_answers_are_the_same_without_the_private_tie(client, netw
     assert _public_answers(client, network) == with_tie
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 class 1: private ties leak")
 def test_another_members_own_suggestions_ignore_a_partners_private_tie(network):
     """Bob, logged in, is suggested nothing through Alice's private tie: his
     suggestions are the same with and without it."""

@@ -102,7 +102,8 @@ def check_member_reasons(match, member):
             shared = Project.objects.get(pk=p["project_id"])
             assert shared.title == p["project"]
             assert {other.pk, partner.pk} <= _partners(shared.pk)
-            assert collaboration_graph().neighbours(member.pk).get(partner.pk)
+            graph = collaboration_graph()
+            assert graph.neighbours(member.pk, private=True).get(partner.pk)
         elif reason.code == "offers_what_you_seek":
             assert p["offer"] in other.offers.values_list("text", flat=True)
             assert p["seek"] in member.seeks.values_list("text", flat=True)
@@ -323,7 +324,8 @@ def test_partner_panel_honours_dismissals_and_partners(search_index):
 
 def test_collaboration_from_a_contact_strengthens_the_graph(db):
     """An accepted contact marked as a collaboration links both members through
-    a virtual project with the negated request id; others do not."""
+    a virtual project with the negated request id, for their own neighbours
+    only (a private tie); others do not."""
     a, b, c = MemberFactory(), MemberFactory(), MemberFactory()
     done = ContactRequest.objects.create(
         sender=a,
@@ -336,9 +338,11 @@ def test_collaboration_from_a_contact_strengthens_the_graph(db):
         sender=a, receiver=c, message="On travaille ensemble ?"
     )
     graph = CollaborationGraph.load()
-    assert graph.members_of[-done.pk] == [a.pk, b.pk]
-    assert set(graph.neighbours(a.pk)) == {b.pk}
-    assert graph.neighbours(b.pk)[a.pk][1] == [-done.pk]
+    assert graph.private_ties[a.pk] == [(done.pk, b.pk)]
+    assert -done.pk not in graph.members_of
+    assert set(graph.neighbours(a.pk, private=True)) == {b.pk}
+    assert graph.neighbours(b.pk, private=True)[a.pk][1] == [-done.pk]
+    assert graph.neighbours(a.pk) == {} and graph.degree(a.pk) == 0
 
 
 def test_loading_the_graph_freezes_long_lived_objects(db, settings):
@@ -367,10 +371,10 @@ def test_graph_reloads_when_a_collaboration_is_recorded(db, monkeypatch):
     request = ContactRequest.objects.create(
         sender=a, receiver=b, message="Bonjour !!", status=ContactStatus.ACCEPTED
     )
-    assert b.pk not in collaboration_graph().neighbours(a.pk)
+    assert b.pk not in collaboration_graph().neighbours(a.pk, private=True)
     request.led_to_collaboration = True
     request.save()
-    assert b.pk in collaboration_graph().neighbours(a.pk)
+    assert b.pk in collaboration_graph().neighbours(a.pk, private=True)
 
 
 # The API
