@@ -14,6 +14,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from hub.taxonomy import Commune, Discipline, Sector
+from hub.validators import one_line_errors
 from search.models import IndexedModel
 
 
@@ -203,6 +204,9 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
         return reverse("members:detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        errors = one_line_errors(self, ("name", "headline", "city", "postcode"))
+        if errors:
+            raise ValidationError(errors)
         if self.emes_wage_ratio is not None and self.emes_wage_ratio < 1:
             raise ValidationError({"emes_wage_ratio": _("A ratio is at least 1.")})
         if self.regional_recognition and not self.recognition_date:

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from hub.taxonomy import Commune, Discipline, Sector
+from hub.validators import one_line_errors
 from members.models import Member, MemberKind, unique_slug
 from search.models import IndexedModel
 
@@ -148,6 +150,11 @@ class Project(IndexedModel, ClusterableModel):
 
     def get_absolute_url(self):
         return reverse("projects:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = one_line_errors(self, ("title", "city"))
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_public(self) -> bool:

@@ -5,10 +5,14 @@ which holds public fields only, and detail records use the same public view
 of a member or project as `hub_export` without `--private`.
 """
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from ninja import NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+from pydantic import Field, StringConstraints
 
 from hub.throttling import AnonApiThrottle, AuthApiThrottle
 from members.exporting import member_row, project_row
@@ -34,6 +38,15 @@ api = NinjaAPI(
 )
 
 MAX_SIZE = 100
+
+# Bounds of every input (issue 16): past them a request is a 422 naming the
+# field, before any search runs. A one-line string refuses control characters
+# (CR and LF would break an e-mail subject or a log line).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+Word = Annotated[str, StringConstraints(max_length=100, pattern=ONE_LINE)]
+Line = Annotated[str, StringConstraints(max_length=300, pattern=ONE_LINE)]
+Words = Annotated[list[Word], Field(max_length=20)]
+SearchText = Annotated[str, StringConstraints(max_length=500)]
 
 
 class ErrorOut(Schema):
@@ -70,35 +83,52 @@ class SearchOut(Schema):
 
 
 class MemberFilters(Schema):
-    q: str = ""
-    kind: list[str] = []
-    sector: list[str] = []
-    discipline: list[str] = []
-    commune: list[str] = []
-    language: list[str] = []
-    legal_form: list[str] = []
-    emes: list[str] = []
-    open: list[str] = []
-    sort: str = "relevance"
+    q: SearchText = ""
+    kind: Words = []
+    sector: Words = []
+    discipline: Words = []
+    commune: Words = []
+    language: Words = []
+    legal_form: Words = []
+    emes: Words = []
+    open: Words = []
+    sort: Word = "relevance"
     page: int = 1
     size: int = 20
 
 
 class ProjectFilters(Schema):
-    q: str = ""
-    stage: list[str] = []
-    need: list[str] = []
-    sector: list[str] = []
-    sdg: list[str] = []
-    commune: list[str] = []
-    language: list[str] = []
-    sort: str = "relevance"
+    q: SearchText = ""
+    stage: Words = []
+    need: Words = []
+    sector: Words = []
+    sdg: Words = []
+    commune: Words = []
+    language: Words = []
+    sort: Word = "relevance"
     page: int = 1
     size: int = 20
 
 
 class Unavailable(Exception):
     pass
+
+
+@api.exception_handler(ValidationError)
+def input_invalid(request, exc):
+    """A 422 whose `detail` is one sentence naming each field at fault."""
+    problems = []
+    for error in exc.errors[:5]:
+        # loc is ("body", "payload", "needs", 3, "text") or ("query", "sector").
+        loc = [str(part) for part in error.get("loc", ())[1:]]
+        where = ".".join(p for p in loc if p not in ("payload", "filters", "params"))
+        message = error.get("msg", "invalid")
+        if error.get("type") == "string_pattern_mismatch":
+            message = "one line without control characters (CR, LF, tab…)"
+        problems.append(f"{where or 'request'}: {message}")
+    return api.create_response(
+        request, {"detail": "; ".join(problems) + "."}, status=422
+    )
 
 
 @api.exception_handler(Unavailable)
@@ -145,7 +175,7 @@ def _search(document: str, params) -> dict:
 
 @api.get(
     "/members",
-    response={200: SearchOut, 503: ErrorOut},
+    response={200: SearchOut, 422: ErrorOut, 503: ErrorOut},
     summary="Search members",
     tags=["members"],
 )
@@ -155,7 +185,7 @@ def members_search(request: HttpRequest, filters: Query[MemberFilters]):
 
 @api.get(
     "/projects",
-    response={200: SearchOut, 503: ErrorOut},
+    response={200: SearchOut, 422: ErrorOut, 503: ErrorOut},
     summary="Search experiments",
     tags=["projects"],
 )
@@ -229,31 +259,32 @@ class MemberMatchesOut(Schema):
 
 
 class MatchQuery(Schema):
-    kind: str | None = None
+    kind: Word | None = None
     size: int = 10
 
 
 class NeedIn(Schema):
-    kind: str = ""
-    text: str
+    kind: Word = ""
+    text: Annotated[str, StringConstraints(max_length=1000)]
 
 
 class DraftMatchIn(Schema):
-    """An experiment that is not stored: nothing of it is saved."""
+    """An experiment that is not stored: nothing of it is saved. Every list
+    and string is bounded; past a bound the answer is a 422."""
 
-    title: str
-    summary: str = ""
-    description: str = ""
-    keywords: list[str] = []
-    sectors: list[str] = []
-    disciplines: list[str] = []
-    languages: list[str] = []
-    commune: str = ""
-    city: str = ""
-    country: str = ""
-    partners: list[str] = []
-    needs: list[NeedIn] = []
-    kind: str | None = None
+    title: Line
+    summary: Annotated[str, StringConstraints(max_length=2000)] = ""
+    description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    keywords: Annotated[list[Word], Field(max_length=30)] = []
+    sectors: Words = []
+    disciplines: Words = []
+    languages: Annotated[list[Word], Field(max_length=10)] = []
+    commune: Word = ""
+    city: Word = ""
+    country: Word = ""
+    partners: Annotated[list[Line], Field(max_length=20)] = []
+    needs: Annotated[list[NeedIn], Field(max_length=20)] = []
+    kind: Word | None = None
     size: int = 10
 
 
@@ -368,7 +399,7 @@ def draft_matches(request: HttpRequest, payload: DraftMatchIn):
 
 @api.get(
     "/members/{slug}/matches",
-    response={200: MemberMatchesOut, 404: ErrorOut, 503: ErrorOut},
+    response={200: MemberMatchesOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     summary="Experiments a published member could join and people it could "
     "work with, from its public profile",
     tags=["matchmaking"],
