@@ -35,6 +35,7 @@ install: $(VENV)/.installed node_modules/.installed ## Create the virtual enviro
 run: install ## Start Elasticsearch, migrate, load the demo network and serve it on http://127.0.0.1:8000
 	$(MANAGE) elasticsearch start
 	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
 	$(MANAGE) hub_demo
 	$(MANAGE) search_rebuild
 	@echo

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hub.emails import email_messages
+from hub.throttling import limit_consume
 from members.accounts import address_languages
 from members.models import Member, MemberStatus, unique_slug
 from projects.models import (
@@ -339,6 +340,29 @@ def _notify_partner_managers(*, partnership: ProjectPartner, base_url: str) -> i
         return 0
 
 
+def _check_may_invite(*, project: Project, member: Member, user) -> None:
+    """An invitation e-mails another member's managers: only from a published
+    profile (a pending one could reach anyone around the contact limit), and
+    within the limits per inviting account and per invited member."""
+    owner = project.owner
+    if owner is not None and owner.status != MemberStatus.PUBLISHED:
+        raise ValidationError(
+            _(
+                "Partners can be invited once your profile is published; "
+                "until then, add the members you manage."
+            )
+        )
+    if not limit_consume(action="partner_invite", key=f"user:{user.pk}"):
+        raise ValidationError(
+            _("You have sent many invitations today. Try again tomorrow.")
+        )
+    if not limit_consume(action="partner_invite_member", key=f"member:{member.pk}"):
+        raise ValidationError(
+            _("%(member)s was invited several times today. Try again tomorrow.")
+            % {"member": member.name}
+        )
+
+
 def partner_add(
     *,
     project: Project,
@@ -361,6 +385,8 @@ def partner_add(
             % {"member": member.name}
         )
     confirmed = Member.objects.managed_by(user).filter(pk=member.pk).exists()
+    if not confirmed:
+        _check_may_invite(project=project, member=member, user=user)
     with transaction.atomic():
         partnership = ProjectPartner.objects.create(
             project=project, member=member, role=role, confirmed=confirmed

@@ -2,6 +2,7 @@ import logging
 
 from django import forms
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.mail import send_mail
@@ -22,6 +23,7 @@ from modelcluster.fields import ParentalKey
 
 from hub.models.base import HubPageMixin, plain_text
 from hub.models.site_settings import SiteSettings
+from hub.throttling import client_ip, limit_consume
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +174,27 @@ class FormPage(HubPageMixin, AbstractEmailForm):
             # Answer as if it worked, so the bot learns nothing.
             logger.info("Dropped a form submission with a filled honeypot on %s", self)
             return self.render_landing_page(request, None, *args, **kwargs)
+        if request.method == "POST" and not limit_consume(
+            action="contact_form", key=f"ip:{client_ip(request)}"
+        ):
+            return self._render_limited(request)
         return super().serve(request, *args, **kwargs)
+
+    def _render_limited(self, request):
+        """The form again, filled in, with why nothing was sent (a 429)."""
+        form = self.get_form(request.POST, page=self, user=request.user)
+        form.add_error(
+            None,
+            _(
+                "Too many messages were sent from your connection in the last "
+                "hour. Please try again later."
+            ),
+        )
+        context = self.get_context(request)
+        context["form"] = form
+        return TemplateResponse(
+            request, self.get_template(request), context, status=429
+        )
 
     def send_mail(self, form):
         addresses = [address.strip() for address in self.to_address.split(",")]

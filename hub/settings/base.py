@@ -223,8 +223,41 @@ def _shared_cache(variable: str, directory: str, max_entries: int) -> dict:
     }
 
 
+def cache_from_url(url: str) -> dict:
+    """A cache from a URL: db://TABLE (Django's database cache), redis://…,
+    file:///DIRECTORY, locmem:// (one process only: tests)."""
+    scheme, _sep, rest = url.partition("://")
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "hub_cache",
+        }
+    if scheme in ("redis", "rediss", "unix"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
+    if scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest,
+        }
+    if scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": rest,
+        }
+    raise ValueError(f"HUB_RATELIMIT_CACHE_URL: unknown cache scheme in {url!r}")
+
+
+# Rate limits (hub/throttling.py, allauth, the API throttles) count in a cache
+# every web process shares: Django's database cache by default (its table is
+# created by `migrate`), Redis when several machines serve.
+HUB_RATELIMIT_CACHE_URL = os.environ.get("HUB_RATELIMIT_CACHE_URL", "db://hub_cache")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # allauth and django-ninja count their limits in the default cache.
+    "default": cache_from_url(HUB_RATELIMIT_CACHE_URL),
+    "limits": cache_from_url(HUB_RATELIMIT_CACHE_URL),
     # Anonymous visitors' editorial pages and the navigation's links
     # (hub/middleware.py): a page rendered by one process serves all.
     "pages": _shared_cache("HUB_PAGE_CACHE_DIR", "hub-page-cache", 2000),
@@ -308,6 +341,24 @@ HUB_PERMISSIONS_POLICY = (
 # per user for logged-in ones.
 HUB_API_RATE_ANON = os.environ.get("HUB_API_RATE_ANON", "120/m")
 HUB_API_RATE_AUTH = os.environ.get("HUB_API_RATE_AUTH", "600/m")
+# Proxies in front of the site that append the caller's address to
+# X-Forwarded-For; 0 (the default) trusts the header from nobody.
+HUB_TRUSTED_PROXIES = int(os.environ.get("HUB_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = HUB_TRUSTED_PROXIES
+NINJA_NUM_PROXIES = HUB_TRUSTED_PROXIES
+# Actions that e-mail someone else or write for an anonymous visitor
+# (hub/throttling.py `limit_consume`), "count/period" (s, m, h, d): partner
+# invitations per inviting account, and per invited member; manager
+# invitations per owner; contact form submissions per address.
+HUB_RATE_LIMITS = {
+    "partner_invite": os.environ.get("HUB_LIMIT_PARTNER_INVITE", "20/d"),
+    "partner_invite_member": os.environ.get("HUB_LIMIT_PARTNER_INVITE_MEMBER", "3/d"),
+    "manager_invite": os.environ.get("HUB_LIMIT_MANAGER_INVITE", "10/d"),
+    "contact_form": os.environ.get("HUB_LIMIT_CONTACT_FORM", "5/h"),
+}
+# Wagtail's admin log-in and password reset under allauth's limits.
+WAGTAILADMIN_USER_LOGIN_FORM = "hub.admin_forms.AdminLoginForm"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "hub.admin_forms.AdminPasswordResetForm"
 
 # Uploads (Wagtail images and documents are the only ones): raster formats
 # only (an SVG can carry scripts), bounded size and pixel count.

@@ -17,6 +17,12 @@ DEBUG = False
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 ELASTICSEARCH_URL = _required("ELASTICSEARCH_URL")
+# A limit counted per process is no limit behind several workers.
+if CACHES["limits"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):  # noqa: F405
+    raise ImproperlyConfigured(
+        "HUB_RATELIMIT_CACHE_URL must name a cache every process shares "
+        "(db://TABLE or redis://…), not a per-process one."
+    )
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

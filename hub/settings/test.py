@@ -6,6 +6,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The same store as `default` (one LocMem location): limits are cleared
+    # with it. hub/tests/test_trust_limits.py runs real processes on the
+    # database cache.
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
@@ -37,3 +41,4 @@ ELASTICSEARCH_URL = "http://127.0.0.1:9"
 # lowers them to check that they bite.
 HUB_API_RATE_ANON = "100000/m"
 HUB_API_RATE_AUTH = "100000/m"
+HUB_RATE_LIMITS = dict.fromkeys(HUB_RATE_LIMITS, "100000/m")  # noqa: F405
