@@ -272,6 +272,46 @@ class MemberManager(models.Model):
         return f"{self.user} → {self.member} ({self.get_role_display()})"
 
 
+class ManagerInvitation(models.Model):
+    """An owner's offer to a verified account to manage a profile; the account
+    becomes a manager only when it accepts."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="manager_invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="manager_invitations",
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=ManagerRole.choices,
+        default=ManagerRole.EDITOR,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("manager invitation")
+        verbose_name_plural = _("manager invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "user"], name="unique_manager_invitation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.member} ({self.get_role_display()}, invited)"
+
+
 class Affiliation(models.Model):
     """A person member affiliated to an organisation member."""
 

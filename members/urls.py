@@ -7,6 +7,21 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("new/", views.member_create, name="create"),
+    path(
+        "invitations/<int:pk>/",
+        views.manager_invitation,
+        name="manager_invitation",
+    ),
+    path(
+        "invitations/<int:pk>/accept/",
+        views.manager_invitation_accept,
+        name="manager_invitation_accept",
+    ),
+    path(
+        "invitations/<int:pk>/decline/",
+        views.manager_invitation_decline,
+        name="manager_invitation_decline",
+    ),
     path("<slug:slug>/", views.member_detail, name="detail"),
     path("<slug:slug>/edit/", views.member_edit, name="edit"),
     path("<slug:slug>/managers/", views.member_managers, name="managers"),

@@ -144,7 +144,8 @@ def project_suggested_partners(request, slug):
 def project_suggestion_dismiss(request, slug, member_pk):
     """A manager hides a suggested partner for good."""
     project = _managed_project(request, slug)
-    suggested = get_object_or_404(Member, pk=member_pk)
+    # Suggestions are published members: a pending profile is a 404, unnamed.
+    suggested = get_object_or_404(Member.objects.published(), pk=member_pk)
     dismissal_create(user=request.user, project=project, suggested_member=suggested)
     if request.headers.get("HX-Request"):
         return render(

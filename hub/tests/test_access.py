@@ -71,8 +71,6 @@ CASES = {
     "sitemap": ((), "get", every(200)),
     "robots_txt": ((), "get", every(200)),
     "favicon": ((), "get", every(301)),
-    "robots_txt": ((), "get", every(200)),
-    "favicon": ((), "get", every(301)),
     "search": ((), "get", every(200)),
     "search_autocomplete": ((), "get", every(200)),
     "members:list": ((), "get", every(200)),
@@ -187,6 +185,22 @@ CASES = {
         lambda w: [w.o["target"].slug, w.o["co"].pk],
         "post",
         {A: LOGIN, M: 302, O: 404, E: 302, S: 302},
+    ),
+    # Manager invitations: only the invited account sees one (none here).
+    "members:manager_invitation": (
+        [999_999],
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
+    ),
+    "members:manager_invitation_accept": (
+        [999_999],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
+    ),
+    "members:manager_invitation_decline": (
+        [999_999],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
     ),
     "members:affiliations": (
         lambda w: [w.o["target"].slug],

@@ -20,7 +20,6 @@ from members.tests.factories import MemberFactory
 from projects.models import PartnerRole, ProjectPartner, ProjectStatus
 from projects.tests.factories import ProjectFactory
 
-XFAIL = pytest.mark.xfail(strict=True, reason="issue 16 class 5: disclosure")
 SECRET_TITLE = "Pangolin secret draft"
 SECRET_NAME = "Okapi pending person"
 
@@ -57,7 +56,6 @@ def _said(client, response) -> str:
     return shown + response.content.decode()
 
 
-@XFAIL
 @pytest.mark.parametrize("case", ["draft", "pending", "pending-panel"])
 def test_dismissing_by_id_never_names_what_the_user_may_not_see(client, world, case):
     """Dismissing another member's draft or a pending profile by id is a 404
@@ -119,7 +117,6 @@ def _invite(client, world, email) -> str:
     return repr((shown, dict(errors))).replace(email, "<address>")
 
 
-@XFAIL
 def test_adding_a_manager_says_the_same_whether_or_not_an_account_exists(client, world):
     """A verified account, an unverified one and an unknown address get the
     same answer, and none of them becomes a manager on the spot."""
@@ -137,7 +134,6 @@ def test_adding_a_manager_says_the_same_whether_or_not_an_account_exists(client,
     assert world["mine"].managers.count() == 1
 
 
-@XFAIL
 def test_a_verified_account_accepts_a_manager_invitation(client, world):
     """The verified account gets an e-mail with a link; only that account can
     accept; accepting makes it a manager with the role offered."""
@@ -164,7 +160,6 @@ def test_a_verified_account_accepts_a_manager_invitation(client, world):
     assert manager.role == ManagerRole.EDITOR
 
 
-@XFAIL
 def test_an_unverified_account_is_neither_added_nor_invited(client, world):
     """An account whose address is not verified is not made a manager and
     gets no e-mail: it could be someone else's address."""

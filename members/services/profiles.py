@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
@@ -24,9 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.emails import absolute_reverse_lazy, email_messages
+from hub.throttling import limit_consume
 from members.accounts import account_language, address_languages, user_display
 from members.models import (
     Affiliation,
+    ManagerInvitation,
     ManagerRole,
     Member,
     MemberManager,
@@ -175,34 +176,94 @@ def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Mem
     return updated
 
 
-def member_manager_add(
+def member_manager_invite(
     *, member: Member, user, email: str, role: str = ManagerRole.EDITOR
-) -> MemberManager:
-    """An owner gives the account registered with `email` access to `member`."""
+) -> ManagerInvitation | None:
+    """An owner invites the account whose *verified* address is `email` to
+    manage `member`; it becomes a manager when it accepts.
+
+    The owner learns nothing about accounts: the answer is the same whether
+    an account uses the address or not, is verified or not, already manages
+    the profile or is already invited (None is returned in those cases, and
+    nobody is e-mailed).
+    """
     _check_can_own(member=member, user=user)
     from allauth.account.models import EmailAddress
 
-    email = email.strip()
-    User = get_user_model()
-    address = (
-        EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-    )
-    account = (
-        address.user
-        if address
-        else User.objects.filter(email__iexact=email, is_active=True).first()
-    )
-    if account is None or not account.is_active:
-        raise ValidationError(
-            {"email": _("No account uses this e-mail address. Ask them to sign up.")}
-        )
-    if member.managers.filter(user=account).exists():
-        raise ValidationError({"email": _("This person already manages the profile.")})
     if role not in ManagerRole.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    manager = MemberManager.objects.create(member=member, user=account, role=role)
-    _manager_added_notify(manager=manager, added_by=user)
+    if not limit_consume(action="manager_invite", key=f"user:{user.pk}"):
+        raise ValidationError(
+            {"email": _("You have sent many invitations today. Try again tomorrow.")}
+        )
+    address = (
+        EmailAddress.objects.filter(
+            email__iexact=email.strip(), verified=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if address is None or member.managers.filter(user=address.user).exists():
+        return None
+    invitation, created = ManagerInvitation.objects.get_or_create(
+        member=member,
+        user=address.user,
+        defaults={"role": role, "invited_by": user},
+    )
+    if not created:
+        return None
+    _manager_invited_notify(invitation=invitation, address=address.email)
+    return invitation
+
+
+def _manager_invited_notify(*, invitation: ManagerInvitation, address: str) -> None:
+    """E-mail the invitation to its verified address, in the person's language."""
+    messages = email_messages(
+        prefix="members/email/manager_invitation",
+        context={
+            "invitation": invitation,
+            "member": invitation.member,
+            "invited_by": user_display(invitation.invited_by),
+            "invitation_url": absolute_reverse_lazy(
+                "members:manager_invitation", args=[invitation.pk]
+            ),
+        },
+        languages={address: account_language(invitation.user)},
+    )
+    try:
+        get_connection().send_messages(messages)
+    except OSError:
+        logger.exception("Could not send manager invitation %s", invitation.pk)
+
+
+def manager_invitation_for(*, pk: int, user) -> ManagerInvitation | None:
+    """The invitation `pk` if it was sent to `user`; None for anyone else."""
+    if not user.is_authenticated:
+        return None
+    return (
+        ManagerInvitation.objects.select_related("member", "invited_by")
+        .filter(pk=pk, user=user)
+        .first()
+    )
+
+
+def manager_invitation_accept(*, invitation: ManagerInvitation, user) -> MemberManager:
+    """The invited account accepts: it manages the profile with the role offered."""
+    if invitation.user_id != user.pk:
+        raise PermissionDenied(_("This invitation is for another account."))
+    with transaction.atomic():
+        manager, _created = MemberManager.objects.get_or_create(
+            member=invitation.member, user=user, defaults={"role": invitation.role}
+        )
+        invitation.delete()
+    _manager_added_notify(manager=manager, added_by=invitation.invited_by or user)
     return manager
+
+
+def manager_invitation_decline(*, invitation: ManagerInvitation, user) -> None:
+    if invitation.user_id != user.pk:
+        raise PermissionDenied(_("This invitation is for another account."))
+    invitation.delete()
 
 
 def _manager_added_notify(*, manager: MemberManager, added_by) -> None:

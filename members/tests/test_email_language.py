@@ -22,7 +22,7 @@ from members.accounts import (
 )
 from members.models import AccountSettings, MemberManager, Offer
 from members.services.contact import contact_request_answer, contact_request_create
-from members.services.profiles import member_manager_add
+from members.services.profiles import member_manager_invite
 from members.tests.factories import MemberFactory
 from projects.models import PartnerRole, ProjectStatus
 from projects.services import partner_add
@@ -206,20 +206,20 @@ def test_partner_confirmation_is_written_in_the_partners_language():
 
 
 def test_new_manager_is_told_in_their_language():
-    """Adding a manager e-mails them, in their language, with the name of
-    whoever added them (not a username)."""
+    """Inviting a manager e-mails them, in their language, with the name of
+    whoever invited them (not a username) and a link in their language."""
     olivia = person("olivia", "en")
     olivia.first_name, olivia.last_name = "Olivia", "Peeters"
     olivia.save()
     member = managed(olivia, name="Olivia Lab")
     MemberManager.objects.filter(member=member).update(role="owner")
     amelie = person("amelie", "fr", verified=True)
-    member_manager_add(member=member, user=olivia, email=amelie.email)
+    member_manager_invite(member=member, user=olivia, email=amelie.email)
     (message,) = mail.outbox
     assert message.to == [amelie.email]
     assert "Olivia Peeters" in message.body
     assert 'lang="fr"' in html_part(message)
-    assert "/fr/dashboard/" in message.body
+    assert "/fr/members/invitations/" in message.body
 
 
 def test_dutch_users_password_reset_email_is_dutch(client):

@@ -289,11 +289,21 @@ def test_edit_offers_resets_reminder_when_expiry_changes(client, member, owner):
 # Managers --------------------------------------------------------------------
 
 
+def _verified(user):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True)
+    return user
+
+
 def test_manager_add_permissions(client, member, owner, other_manager, staff):
-    """Adding a manager: anonymous → log-in; another member's manager → 404;
-    an editor-role manager → 404; the owner and site editors → added."""
+    """Inviting a manager: anonymous → log-in; another member's manager → 404;
+    an editor-role manager → 404; the owner and site editors → an invitation
+    (with the role offered) that makes nobody a manager until accepted."""
+    from members.models import ManagerInvitation
+
     url = reverse("members:managers", kwargs={"slug": member.slug})
-    newcomer = make_user("newcomer")
+    newcomer = _verified(make_user("newcomer"))
     response = client.post(url, {"email": newcomer.email, "role": "editor"})
     assert response.status_code == 302 and response.url.startswith(LOGIN_URL)
 
@@ -311,21 +321,26 @@ def test_manager_add_permissions(client, member, owner, other_manager, staff):
     shouted = "NEWCOMER@accounts.example.org"
     response = client.post(url, {"email": shouted, "role": "editor"})
     assert response.status_code == 302
-    assert member.managers.get(user=newcomer).role == ManagerRole.EDITOR
+    assert not member.managers.filter(user=newcomer).exists()
+    invitation = ManagerInvitation.objects.get(member=member, user=newcomer)
+    assert invitation.role == ManagerRole.EDITOR
 
-    late = make_user("late")
+    late = _verified(make_user("late"))
     client.force_login(staff)
     assert client.post(url, {"email": late.email, "role": "owner"}).status_code == 302
-    assert member.managers.get(user=late).role == ManagerRole.OWNER
+    assert ManagerInvitation.objects.get(user=late).role == ManagerRole.OWNER
 
 
 def test_manager_add_unknown_email(client, member, owner):
-    """An e-mail address without an account is refused with a clear error."""
+    """An e-mail address without an account gets the same answer as one with
+    an account: an invitation goes out if a verified account uses it."""
     client.force_login(owner)
     url = reverse("members:managers", kwargs={"slug": member.slug})
-    response = client.post(url, {"email": "nobody@example.org", "role": "editor"})
+    response = client.post(
+        url, {"email": "nobody@example.org", "role": "editor"}, follow=True
+    )
     assert response.status_code == 200
-    assert "No account uses this e-mail address" in response.text
+    assert "if an account with this verified address exists" in response.text
 
 
 def test_manager_remove_permissions(client, member, owner, other_manager):

@@ -114,7 +114,9 @@ def _managed_member(request, member_pk) -> Member:
 def dismiss_project(request, member_pk, project_pk):
     """Hide a suggested experiment from one of the user's profiles for good."""
     member = _managed_member(request, member_pk)
-    project = get_object_or_404(Project, pk=project_pk)
+    # Only what could have been suggested (published): another member's draft
+    # is a 404, as its page is, and its title is never echoed.
+    project = get_object_or_404(Project.objects.published(), pk=project_pk)
     dismissal_create(user=request.user, member=member, suggested_project=project)
     messages.success(
         request,
@@ -128,7 +130,7 @@ def dismiss_project(request, member_pk, project_pk):
 def dismiss_member(request, member_pk, other_pk):
     """Hide a suggested member from one of the user's profiles for good."""
     member = _managed_member(request, member_pk)
-    other = get_object_or_404(Member, pk=other_pk)
+    other = get_object_or_404(Member.objects.published(), pk=other_pk)
     dismissal_create(user=request.user, member=member, suggested_member=other)
     messages.success(
         request, _("%(name)s will not be suggested again.") % {"name": other.name}

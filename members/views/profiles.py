@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from members.accounts import user_display
 from members.forms import (
     AffiliationForm,
     ManagerAddForm,
@@ -140,16 +141,21 @@ def member_managers(request, slug):
             raise Http404
         if form.is_valid():
             try:
-                manager = services.member_manager_add(
+                services.member_manager_invite(
                     member=member, user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
+                # The same words whether an account uses the address or not.
                 messages.success(
                     request,
-                    _("%(email)s can now manage this profile.")
-                    % {"email": manager.user.email},
+                    _(
+                        "An invitation to manage this profile goes to %(email)s "
+                        "if an account with this verified address exists. They "
+                        "become a manager when they accept it."
+                    )
+                    % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("members:managers", slug=member.slug)
     return render(
@@ -179,6 +185,53 @@ def member_manager_remove(request, slug, pk):
     else:
         messages.success(request, _("The manager is removed."))
     return redirect("members:managers", slug=member.slug)
+
+
+def _invitation(request, pk):
+    """The invitation `pk`, to the account it was sent to; a 404 for others."""
+    invitation = services.manager_invitation_for(pk=pk, user=request.user)
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+@login_required
+def manager_invitation(request, pk):
+    """The invited account reads the invitation and accepts or declines it."""
+    invitation = _invitation(request, pk)
+    return render(
+        request,
+        "members/manager_invitation.html",
+        {
+            "invitation": invitation,
+            "invited_by": user_display(invitation.invited_by)
+            if invitation.invited_by
+            else _("An owner"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def manager_invitation_accept(request, pk):
+    invitation = _invitation(request, pk)
+    manager = services.manager_invitation_accept(
+        invitation=invitation, user=request.user
+    )
+    messages.success(
+        request,
+        _("You now manage the profile of %(name)s.") % {"name": manager.member.name},
+    )
+    return redirect("members:edit", slug=manager.member.slug)
+
+
+@login_required
+@require_POST
+def manager_invitation_decline(request, pk):
+    invitation = _invitation(request, pk)
+    services.manager_invitation_decline(invitation=invitation, user=request.user)
+    messages.success(request, _("The invitation is declined."))
+    return redirect("dashboard:home")
 
 
 @login_required
