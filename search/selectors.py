@@ -18,7 +18,7 @@ from elasticsearch_dsl import A, Q, Search
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.services import ES_ERRORS
-from search.text import fold, stem
+from search.text import WORD_RE, fold, stem_folded
 
 TEXT_FIELDS = {
     "member": [
@@ -83,10 +83,20 @@ FACET_TITLES = {
     "sdg": _("UN goal"),
 }
 SORTS = ("relevance", "newest")
-# Lowest cosine similarity for a semantic-only hit, and its weight next to BM25.
-KNN_SIMILARITY = 0.3
-KNN_BOOST = 8.0
+# Semantic hits: the k nearest profiles whose cosine similarity is within
+# KNN_MARGIN of the best one's (and at least KNN_FLOOR), scored from KNN_BASE
+# to KNN_BASE + KNN_WEIGHT next to BM25. A fixed threshold let long queries,
+# which are close to everything, bring half the network, and cut one-word
+# queries, which are close to nothing in absolute terms, even when their
+# nearest profiles were right.
+KNN_FLOOR = 0.15
+KNN_MARGIN = 0.08
+KNN_BASE = 4.0
+KNN_WEIGHT = 8.0
 KNN_K = 50
+# Queries of up to three words need them all; longer ones three in four.
+MIN_WORDS_MATCHING = "3<75%"
+MAX_QUERY_WORDS = 12
 
 
 @dataclass
@@ -140,32 +150,54 @@ def _filter_clause(field_name: str, values: list[str]):
 
 
 def _text_query(document: str, query: str):
-    folded, stemmed = fold(query), stem(query)
-    should = [
-        Q("multi_match", query=query, fields=TEXT_FIELDS[document]),
-        # Typos: on the name or title and on the folded copy of every text
-        # field. Fuzziness on all nine fields cost ten times the rest of the
-        # query (each word expanded per field) for about the same recall
-        # (bench/search_quality.py).
-        Q(
-            "multi_match",
-            query=query,
-            fields=FUZZY_FIELDS[document],
-            fuzziness="AUTO",
-            prefix_length=1,
-        ),
-        Q("match_phrase", folded={"query": folded, "boost": 2}),
-    ]
-    if folded:
-        should.append(
+    """Most of the query's words must match, each in any of its forms.
+
+    A word matches as written (BM25 on the fields), accent-folded with
+    fuzziness for typos, or by its FR/NL/EN stems. One OR over all the
+    words made "social housing" find every profile with "social" in it; now
+    queries of up to three words need all of them, longer ones three in four.
+    """
+    words = query_words(query)
+    if not words:
+        return Q("match_none")
+    clauses = []
+    for word, folded, stems in words:
+        forms = [
+            Q("multi_match", query=word, fields=TEXT_FIELDS[document]),
             Q(
                 "match",
                 folded={"query": folded, "fuzziness": "AUTO", "prefix_length": 1},
-            )
-        )
-    if stemmed:
-        should.append(Q("match", stemmed={"query": stemmed}))
-    return Q("bool", should=should, minimum_should_match=1)
+            ),
+            Q("match", stemmed={"query": stems}),
+        ]
+        clauses.append(Q("bool", should=forms, minimum_should_match=1))
+    folded_query = fold(query)
+    return Q(
+        "bool",
+        must=[Q("bool", should=clauses, minimum_should_match=MIN_WORDS_MATCHING)],
+        should=[
+            # Typos in a name or title weigh more there than in a description.
+            Q(
+                "multi_match",
+                query=query,
+                fields=FUZZY_FIELDS[document],
+                fuzziness="AUTO",
+                prefix_length=1,
+            ),
+            Q("match_phrase", folded={"query": folded_query, "boost": 2}),
+        ],
+    )
+
+
+def query_words(query: str) -> list[tuple[str, str, str]]:
+    """(word as written, folded, stems) of each word that is not a stop word."""
+    out = []
+    for word in dict.fromkeys(WORD_RE.findall(query[:200])):
+        folded = fold(word)
+        stems = stem_folded(folded)
+        if stems:
+            out.append((word, folded, stems))
+    return out[:MAX_QUERY_WORDS]
 
 
 def _highlight_query(document: str, query: str):
@@ -195,22 +227,13 @@ def documents_search(
         for name, values in filters.items()
     }
     search = Search(using=get_client(), index=index_alias(document))
-    search = search.query(_text_query(document, query)) if query else search
-    if query and embeddings.enabled():
-        search = search.extra(
-            knn={
-                "field": "embedding",
-                "query_vector": embeddings.query_vector(query),
-                "k": KNN_K,
-                "num_candidates": KNN_K * 4,
-                "similarity": KNN_SIMILARITY,
-                "boost": KNN_BOOST,
-                **(
-                    {"filter": Q("bool", filter=list(clauses.values())).to_dict()}
-                    if clauses
-                    else {}
-                ),
-            }
+    if query:
+        semantic = _semantic_clauses(document, query, list(clauses.values()))
+        text = _text_query(document, query)
+        search = search.query(
+            Q("bool", should=[text, *semantic], minimum_should_match=1)
+            if semantic
+            else text
         )
     if clauses:
         search = search.post_filter(Q("bool", filter=list(clauses.values())))
@@ -265,6 +288,47 @@ def documents_search(
         hits=hits,
         facets=_facets(document, response, filters) if facets else [],
     )
+
+
+def _semantic_clauses(document: str, query: str, filters: list) -> list:
+    """The profiles nearest to the query in the encoder's space, as scored clauses.
+
+    The k nearest come from a first request; those within KNN_MARGIN of the
+    nearest one (and above KNN_FLOOR) join the search as one clause each,
+    weighted from KNN_BASE (at the cut-off) to KNN_BASE + KNN_WEIGHT (the
+    nearest). Elasticsearch's own fusion added a near-constant (1 + s) / 2 to
+    every semantic hit, so their order among themselves was lost next to BM25;
+    and totals, pages and facets still count the same hits as the list.
+    """
+    if not embeddings.enabled() or not query_words(query):
+        return []
+    knn = {
+        "field": "embedding",
+        "query_vector": embeddings.query_vector(query),
+        "k": KNN_K,
+        "num_candidates": KNN_K * 4,
+        **({"filter": Q("bool", filter=filters).to_dict()} if filters else {}),
+    }
+    probe = Search(using=get_client(), index=index_alias(document))
+    probe = probe.extra(knn=knn, size=KNN_K).source(False)
+    # Elasticsearch scores a cosine similarity s as (1 + s) / 2.
+    nearest = [
+        (hit.meta.id, 2 * hit.meta.score - 1)
+        for hit in _execute(probe.params(ignore_unavailable=True))
+    ]
+    if not nearest or nearest[0][1] < KNN_FLOOR:
+        return []
+    best = nearest[0][1]
+    cut = max(KNN_FLOOR, best - KNN_MARGIN)
+    return [
+        Q(
+            "constant_score",
+            filter=Q("ids", values=[pk]),
+            boost=KNN_BASE + KNN_WEIGHT * (similarity - cut) / ((best - cut) or 1),
+        )
+        for pk, similarity in nearest
+        if similarity >= cut
+    ]
 
 
 def _execute(search):
