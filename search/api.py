@@ -114,6 +114,15 @@ class Unavailable(Exception):
     pass
 
 
+class PageNotFound(Exception):
+    pass
+
+
+@api.exception_handler(PageNotFound)
+def page_not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
 @api.exception_handler(ValidationError)
 def input_invalid(request, exc):
     """A 422 whose `detail` is one sentence naming each field at fault."""
@@ -155,6 +164,12 @@ def _search(document: str, params) -> dict:
         )
     except SearchUnavailable as exc:
         raise Unavailable from exc
+    last = max(1, -(-min(result.total, 10_000) // size))
+    if params.page > last:
+        raise PageNotFound(
+            f"Page {params.page} is past the end: these results have {last} "
+            f"page{'s' if last > 1 else ''} of {size}."
+        )
     return {
         "total": result.total,
         "page": page,
@@ -175,7 +190,7 @@ def _search(document: str, params) -> dict:
 
 @api.get(
     "/members",
-    response={200: SearchOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: SearchOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     summary="Search members",
     tags=["members"],
 )
@@ -185,7 +200,7 @@ def members_search(request: HttpRequest, filters: Query[MemberFilters]):
 
 @api.get(
     "/projects",
-    response={200: SearchOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: SearchOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     summary="Search experiments",
     tags=["projects"],
 )

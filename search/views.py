@@ -9,7 +9,7 @@ import logging
 
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from search.client import SearchUnavailable
@@ -68,6 +68,8 @@ def index_search_page(request, *, document: str, template: str, partial: str = "
     else:
         # The paginator only numbers pages; the hits come from the index.
         paginator = Paginator(range(min(result.total, MAX_RESULT_WINDOW)), PAGE_SIZE)
+        if params["page"] > paginator.num_pages:
+            return _page_redirect(request, paginator.num_pages)
         context.update(
             page_obj=paginator.get_page(params["page"]),
             results=result.hits,
@@ -81,6 +83,19 @@ def index_search_page(request, *, document: str, template: str, partial: str = "
             ],
         )
     response = render(request, partial if _is_partial(request) else template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def _page_redirect(request, number: int):
+    """The same search on page `number` (a page past the end goes to the last)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if number > 1:
+        query["page"] = str(number)
+    response = redirect(
+        f"{request.path}?{query.urlencode()}" if query else request.path
+    )
     response["Vary"] = "HX-Request"
     return response
 
