@@ -275,9 +275,8 @@ def test_server_error_page_needs_no_database(site, django_assert_num_queries):
 # -- faceted search markup ---------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
 def test_search_page_markup_is_valid_and_announces_the_count_politely(
-    client, search_index, settings
+    client, db, search_index, settings, django_capture_on_commit_callbacks
 ):
     """The search pages use data-hx-* (valid HTML) only; the count is read out
     by one polite live region outside the swapped part, not by the heading; the
@@ -294,9 +293,11 @@ def test_search_page_markup_is_valid_and_announces_the_count_politely(
         )
         for i in range(12)
     ]
-    for i in range(len(sectors)):
-        member = MemberFactory(status=MemberStatus.PUBLISHED)
-        member.sectors.add(*sectors[: i + 1])
+    # The outbox is drained when the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(len(sectors)):
+            member = MemberFactory(status=MemberStatus.PUBLISHED)
+            member.sectors.add(*sectors[: i + 1])
     index_refresh()
     html = client.get("/en/members/", {"sector": "sector-11"}).text
     assert not re.search(r"\shx-[a-z]", html)
@@ -314,3 +315,25 @@ def test_search_page_markup_is_valid_and_announces_the_count_politely(
     more = body[body.index('id="facet-sector-more"') :]
     assert more.startswith('id="facet-sector-more" class="facet__more" open>')
     assert "6 more" in more[: more.index("</summary>")]
+
+
+def test_search_results_link_to_pages_in_the_visitors_language(
+    client, db, search_index, settings, django_capture_on_commit_callbacks
+):
+    """The index keeps one address per record (written in the language of the
+    indexing); result links are made in the language of the search page."""
+    settings.HUB_EMBEDDINGS = False
+    site_tree_build()
+    with django_capture_on_commit_callbacks(execute=True):
+        member = MemberFactory(name="Atelier Zinneke", status=MemberStatus.PUBLISHED)
+        project = ProjectFactory(
+            title="Zon voor huurders", status=ProjectStatus.PUBLISHED, owner=member
+        )
+    index_refresh()
+    for lang in ("fr", "nl"):
+        html = client.get(path_in("members:list", lang), {"q": "Zinneke"}).text
+        assert f'href="{path_in("members:detail", lang, slug=member.slug)}"' in html
+        html = client.get(path_in("projects:list", lang), {"q": "huurders"}).text
+        assert f'href="{path_in("projects:detail", lang, slug=project.slug)}"' in html
+        html = client.get(path_in("search", lang), {"q": "Zinneke"}).text
+        assert f'href="{path_in("members:detail", lang, slug=member.slug)}"' in html
