@@ -154,7 +154,8 @@ PAGES = {
     ),
     "sign-up": (
         lambda _n: reverse("account_signup"),
-        {"en": "Sign Up", "fr": "Inscription", "nl": "Registreren"},
+        # "Sign up" everywhere (S'inscrire: its apostrophe is escaped in HTML).
+        {"en": "Sign up", "fr": "inscrire", "nl": "Registreren"},
     ),
 }
 
