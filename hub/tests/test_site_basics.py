@@ -94,13 +94,15 @@ def test_header_offers_sign_in_and_sign_up_to_visitors(client, site):
 
 
 def test_header_offers_dashboard_and_a_post_sign_out_to_members(client, site):
-    """A signed-in person finds "Dashboard" and "Sign out"; signing out is a
+    """A signed-in person finds "Dashboard", "Account settings" and "Sign out"
+    (and no sign-in link); signing out is a
     POST form with a CSRF token (a link could be followed by a prefetcher)."""
     user = get_user_model().objects.create_user("ada", "ada@example.org", "pw")
     client.force_login(user)
     html = client.get(path_in("members:list", "fr")).text
     header = html[html.index('<header class="site-header">') : html.index("</header>")]
     assert f'href="{path_in("dashboard:home", "fr")}"' in header
+    assert f'href="{path_in("dashboard:account_settings", "fr")}"' in header
     form = re.search(
         r'<form class="account-nav__sign-out" method="post" action="([^"]+)">'
         r"\s*<input type=\"hidden\" name=\"csrfmiddlewaretoken\"",
