@@ -135,8 +135,9 @@ def test_adding_a_manager_says_the_same_whether_or_not_an_account_exists(client,
 
 
 def test_a_verified_account_accepts_a_manager_invitation(client, world):
-    """The verified account gets an e-mail with a link; only that account can
-    accept; accepting makes it a manager with the role offered."""
+    """The verified account gets an e-mail with a link, and finds the
+    invitation on its dashboard; only that account can open and accept it;
+    accepting makes it a manager with the role offered."""
     invited = _account("verified", "verified@example.org", verified=True)
     intruder = _account("intruder", "intruder@example.org", verified=True)
     mail.outbox.clear()
@@ -154,6 +155,9 @@ def test_a_verified_account_accepts_a_manager_invitation(client, world):
     assert client.post(accept).status_code == 404
     assert not world["mine"].managers.filter(user=intruder).exists()
     client.force_login(invited)
+    with translation.override("en"):
+        dashboard = client.get(reverse("dashboard:home"))
+    assert page in dashboard.text
     assert client.get(page).status_code == 200
     assert client.post(accept).status_code == 302
     manager = world["mine"].managers.get(user=invited)

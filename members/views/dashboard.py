@@ -88,6 +88,9 @@ def dashboard(request):
         {
             **_suggestions(list(members)),
             "members": members,
+            "manager_invitations": request.user.manager_invitations.select_related(
+                "member"
+            ).order_by("-created_at"),
             "projects": Project.objects.filter(owner__in=members)
             .select_related("owner")
             .order_by("-created_at"),
