@@ -2,12 +2,23 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import translation
 
 import pytest
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_language_afterwards():
+    """Requests to /fr/ or /nl/ pages and sign-ins leave their language active
+    in the thread: later tests start from the site's default again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 PASSWORD = "Brussel-2026-zonnig"
 

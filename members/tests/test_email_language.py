@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 from io import StringIO
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
@@ -29,6 +30,15 @@ from projects.services import partner_add
 from projects.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_language_afterwards():
+    """Requests to /fr/ or /nl/ pages and sign-ins leave their language active
+    in the thread: later tests start from the site's default again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 PASSWORD = "Brussel-2026-zonnig"
 MESSAGE = "We would like to try a shared repair café in Anderlecht with you."
