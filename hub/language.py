@@ -5,6 +5,8 @@ Pages outside Wagtail share their path in every language (`/fr/members/`,
 own slug, so the switcher sends the visitor to the translation when it exists.
 """
 
+import re
+
 from django.conf import settings
 from django.http import Http404
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
@@ -191,3 +193,40 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             response.headers.setdefault("Content-Language", translation.get_language())
             return response
         return super().process_response(request, response)
+
+
+# Function words that mark a text as written in one of the interface
+# languages; words shared by two of them ("de", "en", "is", "in") tell nothing.
+_MARKER_WORDS = {
+    "en": "the and of to with for we our that this are which from by an they their "
+    "has have will be who",
+    "fr": "le la les des et est pour avec nous notre nos une dans du au aux sont qui "
+    "sur leur ou ces par",
+    "nl": "het een van voor met wij ons onze zijn naar bij op door die dat ook "
+    "worden wordt niet deze",
+}
+_MARKERS = {
+    language: frozenset(words.split()) for language, words in _MARKER_WORDS.items()
+}
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def written_language(text: str) -> str | None:
+    """The interface language a member's free text is written in, or None.
+
+    Members write their profiles in French, Dutch or English, and the page
+    around the text may be in another; `lang` on the text lets screen readers
+    pronounce it (WCAG 3.1.2). A guess needs at least three function words
+    and twice as many of one language as of any other: short texts
+    (names, headlines of a few words) stay unmarked.
+    """
+    counts = dict.fromkeys(_MARKERS, 0)
+    for word in _WORD.findall(text.lower()):
+        for language, markers in _MARKERS.items():
+            if word in markers:
+                counts[language] += 1
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+    (best, top), (_second, runner_up) = ranked[0], ranked[1]
+    if top >= 3 and top >= 2 * runner_up:
+        return best
+    return None
