@@ -58,6 +58,20 @@ def _no_outside_network():
     socket.socket.connect = _real_connect
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever the one before asked.
+
+    A request to /fr/ or /nl/ activates that language in the test's thread, and
+    Django leaves it active after the response.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def elasticsearch_url():
     """One real Elasticsearch node for the whole session.
