@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-WIDTHS = {"desktop": (1366, 900), "mobile": (390, 844)}
+# The widths people were checked at: a laptop and the narrowest common phone.
+WIDTHS = {"desktop": (1366, 900), "mobile": (360, 780)}
+LANGUAGES = ("en", "fr", "nl")
 EMAIL = "manager@hub.example.org"
 PASSWORD = "screenshots-Pa55word"  # noqa: S105 - a throwaway local account
 
@@ -86,16 +88,32 @@ def shots(data: dict) -> list[tuple[str, str, bool, bool]]:
             return reverse("wagtail_serve", args=[""])
 
     project, member, news = data["project"], data["member"], data["news"]
-    search = "?q=logement&kind=entrepreneur"
-    items = [(f"home-{lang}", home(lang), False, False) for lang in ("en", "fr", "nl")]
-    items += [
-        (f"members-search-{lang}", url("members:list", lang) + search, False, False)
-        for lang in ("en", "fr")
-    ]
-    items += [
-        ("profile-en", url("members:detail", "en", slug=member.slug), False, False),
-        ("sign-up-en", url("account_signup", "en"), False, False),
-    ]
+    search = "?q=logement"
+    items = []
+    for lang in LANGUAGES:
+        items += [
+            (f"home-{lang}", home(lang), False, False),
+            (
+                f"members-search-{lang}",
+                url("members:list", lang) + search,
+                False,
+                False,
+            ),
+            (
+                f"profile-{lang}",
+                url("members:detail", lang, slug=member.slug),
+                False,
+                True,
+            ),
+            (
+                f"project-{lang}",
+                url("projects:detail", lang, slug=project.slug),
+                False,
+                True,
+            ),
+            (f"sign-in-{lang}", url("account_login", lang), False, False),
+        ]
+    items.append(("sign-up-en", url("account_signup", "en"), False, False))
     if news is not None:
         items.append(("news-en", news.url, False, False))
     items += [
@@ -107,7 +125,16 @@ def shots(data: dict) -> list[tuple[str, str, bool, bool]]:
         )
         for lang in ("en", "nl")
     ]
-    items.append(("dashboard-en", url("dashboard:home", "en"), True, False))
+    items += [
+        ("dashboard-en", url("dashboard:home", "en"), True, False),
+        (
+            "contact-form-en",
+            url("contacts:new", "en", receiver_slug=member.slug),
+            True,
+            True,
+        ),
+        ("account-settings-fr", url("dashboard:account_settings", "fr"), True, False),
+    ]
     return items
 
 
