@@ -305,7 +305,10 @@ SeekFormSet = inlineformset_factory(
 class ManagerAddForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address of their account"),
-        help_text=_("The person must already have an account on this site."),
+        help_text=_(
+            "We send an invitation to this address if it belongs to a verified "
+            "account; the person accepts it before they can edit the profile."
+        ),
     )
     role = forms.ChoiceField(
         label=_("Role"),

@@ -307,7 +307,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 def _image_form(name, content, content_type):
     form_class = get_image_form(Image)
     return form_class(
-        data={"title": name, "collection": 1},
+        data={"title": name, "description": f"Alt text of {name}", "collection": 1},
         files={"file": SimpleUploadedFile(name, content, content_type)},
     )
 
