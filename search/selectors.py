@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from elasticsearch_dsl import A, Q, Search
+import numpy as np
+from elasticsearch_dsl import A, MultiSearch, Q, Search
 
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
+from search.lexicon import query_gloss, word_expansion
 from search.services import ES_ERRORS
-from search.text import WORD_RE, fold, stem_folded
+from search.text import WORD_RE, fold, stem, stem_folded
 
 TEXT_FIELDS = {
     "member": [
@@ -96,6 +98,17 @@ KNN_WEIGHT = 8.0
 KNN_K = 50
 # Queries of up to three words need them all; longer ones three in four.
 MIN_WORDS_MATCHING = "3<75%"
+# Each word also matches its first translations from the FR/NL/EN lexicon,
+# weighted below the word itself (see search/lexicon.py).
+TRANSLATIONS_PER_WORD = 4
+TRANSLATION_BOOST = 0.5
+# The k-NN vector is the query's plus its word-for-word English gloss's.
+GLOSS_LANGUAGE = "en"
+# Words of a phrase may stand this many positions apart.
+PHRASE_SLOP = 2
+PHRASE_BOOST = 6.0
+# The nearest profile's clause against the best text match's score.
+SEMANTIC_SHARE = 0.8
 MAX_QUERY_WORDS = 12
 
 
@@ -169,6 +182,7 @@ def _text_query(document: str, query: str):
                 folded={"query": folded, "fuzziness": "AUTO", "prefix_length": 1},
             ),
             Q("match", stemmed={"query": stems}),
+            *_translation_forms(folded),
         ]
         clauses.append(Q("bool", should=forms, minimum_should_match=1))
     folded_query = fold(query)
@@ -184,9 +198,49 @@ def _text_query(document: str, query: str):
                 fuzziness="AUTO",
                 prefix_length=1,
             ),
-            Q("match_phrase", folded={"query": folded_query, "boost": 2}),
+            # Words found together rank above the same words scattered.
+            Q(
+                "match_phrase",
+                folded={
+                    "query": folded_query,
+                    "slop": PHRASE_SLOP,
+                    "boost": PHRASE_BOOST,
+                },
+            ),
         ],
     )
+
+
+def _translated(text: str, boost: float):
+    """A translation matches by the stems of all its words."""
+    return Q(
+        "match",
+        stemmed={"query": stem(text), "operator": "and", "boost": boost},
+    )
+
+
+def _translation_forms(folded: str) -> list:
+    """A word's translations into the other two languages, as weaker alternatives.
+
+    A Dutch compound the lexicon does not know matches through its two parts,
+    each as itself or translated: "luchtkwaliteit" finds "qualité de l'air".
+    """
+    expansion = word_expansion(folded, limit=TRANSLATIONS_PER_WORD)
+    forms = [_translated(t, TRANSLATION_BOOST) for t in expansion.translations]
+    if expansion.parts:
+        parts = [
+            Q(
+                "bool",
+                should=[
+                    _translated(part, 1.0),
+                    *(_translated(t, 1.0) for t in translations),
+                ],
+                minimum_should_match=1,
+            )
+            for part, translations in expansion.parts
+        ]
+        forms.append(Q("bool", must=parts, boost=TRANSLATION_BOOST))
+    return forms
 
 
 def query_words(query: str) -> list[tuple[str, str, str]]:
@@ -228,8 +282,8 @@ def documents_search(
     }
     search = Search(using=get_client(), index=index_alias(document))
     if query:
-        semantic = _semantic_clauses(document, query, list(clauses.values()))
         text = _text_query(document, query)
+        semantic = _semantic_clauses(document, query, list(clauses.values()), text)
         search = search.query(
             Q("bool", should=[text, *semantic], minimum_should_match=1)
             if semantic
@@ -290,45 +344,70 @@ def documents_search(
     )
 
 
-def _semantic_clauses(document: str, query: str, filters: list) -> list:
+def _semantic_clauses(document: str, query: str, filters: list, text) -> list:
     """The profiles nearest to the query in the encoder's space, as scored clauses.
 
     The k nearest come from a first request; those within KNN_MARGIN of the
     nearest one (and above KNN_FLOOR) join the search as one clause each,
     weighted from KNN_BASE (at the cut-off) to KNN_BASE + KNN_WEIGHT (the
-    nearest). Elasticsearch's own fusion added a near-constant (1 + s) / 2 to
-    every semantic hit, so their order among themselves was lost next to BM25;
-    and totals, pages and facets still count the same hits as the list.
+    nearest), so totals, pages and facets count the same hits as the list.
+    The same request fetches the best text match's score: the nearest profile
+    is worth SEMANTIC_SHARE of it. With fixed weights, the BM25 sums of a
+    query of several words, which grow with every word, buried the nearest
+    profiles under any profile sharing the words ("financement des
+    entreprises sociales": the social enterprise federation above the funders).
     """
     if not embeddings.enabled() or not query_words(query):
         return []
     knn = {
         "field": "embedding",
-        "query_vector": embeddings.query_vector(query),
+        "query_vector": _query_vector(query),
         "k": KNN_K,
         "num_candidates": KNN_K * 4,
         **({"filter": Q("bool", filter=filters).to_dict()} if filters else {}),
     }
-    probe = Search(using=get_client(), index=index_alias(document))
-    probe = probe.extra(knn=knn, size=KNN_K).source(False)
+    alias = index_alias(document)
+    probe = Search(index=alias).extra(knn=knn, size=KNN_K).source(False)
+    best_text = Search(index=alias).query(Q("bool", must=[text], filter=filters))
+    best_text = best_text.extra(size=1, track_total_hits=False).source(False)
+    both = MultiSearch(using=get_client(), index=alias).add(probe).add(best_text)
+    near, lexical = _execute(both.params(ignore_unavailable=True))
     # Elasticsearch scores a cosine similarity s as (1 + s) / 2.
-    nearest = [
-        (hit.meta.id, 2 * hit.meta.score - 1)
-        for hit in _execute(probe.params(ignore_unavailable=True))
-    ]
+    nearest = [(hit.meta.id, 2 * hit.meta.score - 1) for hit in near]
     if not nearest or nearest[0][1] < KNN_FLOOR:
         return []
     best = nearest[0][1]
     cut = max(KNN_FLOOR, best - KNN_MARGIN)
+    top_text = lexical.hits[0].meta.score if lexical.hits else None
+    scale = SEMANTIC_SHARE * top_text / (KNN_BASE + KNN_WEIGHT) if top_text else 1.0
     return [
         Q(
             "constant_score",
             filter=Q("ids", values=[pk]),
-            boost=KNN_BASE + KNN_WEIGHT * (similarity - cut) / ((best - cut) or 1),
+            boost=scale
+            * (KNN_BASE + KNN_WEIGHT * (similarity - cut) / ((best - cut) or 1)),
         )
         for pk, similarity in nearest
         if similarity >= cut
     ]
+
+
+def _query_vector(query: str) -> list[float]:
+    """The query's vector, pulled towards its word-for-word English gloss.
+
+    The encoder places some Dutch and French words far from their
+    translations ("tolken", "luchtkwaliteit"); the mean of the query's vector
+    and its gloss's ("interpreter", "air quality") lands near the profiles on
+    the topic in any language.
+    """
+    words = query_words(query)
+    pairs = [(word, folded) for word, folded, _ in words]
+    own = " ".join(folded for _, folded in pairs)
+    vector = np.asarray(embeddings.query_vector(query))
+    gloss = query_gloss(pairs, into=GLOSS_LANGUAGE)
+    if fold(gloss) != own:
+        vector = vector + np.asarray(embeddings.query_vector(gloss))
+    return (vector / (np.linalg.norm(vector) or 1.0)).tolist()
 
 
 def _execute(search):
