@@ -69,7 +69,8 @@ def state_dir() -> Path:
 # -- fetching -----------------------------------------------------------------
 
 
-def _download(url: str, dest: Path) -> None:
+def download(url: str, dest: Path) -> None:
+    """Fetch `url` into `dest` whole or not at all (NodeError on failure)."""
     tmp = dest.with_suffix(dest.suffix + ".part")
     try:
         with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as f:
@@ -88,12 +89,10 @@ def _read_url(url: str) -> str:
         raise NodeError(f"Could not download {url}: {exc}") from exc
 
 
-def _sha512(path: Path) -> str:
-    digest = hashlib.sha512()
+def file_digest(path: Path, algorithm: str) -> str:
+    """Hex digest of a file, as the repository's checksum files give it."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def ensure_distribution(*, log=print) -> Path:
@@ -109,10 +108,10 @@ def ensure_distribution(*, log=print) -> Path:
     url = f"{repository}/{ARTIFACT_PATH}/{version}/{name}"
     archive = root / name
     expected = _read_url(url + ".sha512").split()[0].lower()
-    if not archive.exists() or _sha512(archive) != expected:
+    if not archive.exists() or file_digest(archive, "sha512") != expected:
         log(f"Downloading Elasticsearch {version} (integ-test-zip) from {url}")
-        _download(url, archive)
-    actual = _sha512(archive)
+        download(url, archive)
+    actual = file_digest(archive, "sha512")
     if actual != expected:
         archive.unlink(missing_ok=True)
         raise NodeError(

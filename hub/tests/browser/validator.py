@@ -13,18 +13,21 @@ module does not import Django.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.node import MAVEN_REPOSITORY, NodeError, cache_dir, find_java_home
+from search.node import (
+    MAVEN_REPOSITORY,
+    NodeError,
+    cache_dir,
+    download,
+    file_digest,
+    find_java_home,
+)
 
 VNU_VERSION = "26.5.2"
 MAIN_CLASS = "nu.validator.client.SimpleCommandLineValidator"
@@ -170,25 +173,6 @@ def jar_dir() -> Path:
     return cache_dir() / "vnu" / VNU_VERSION
 
 
-def _download(url: str, dest: Path) -> None:
-    tmp = dest.with_suffix(".part")
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as f:
-            shutil.copyfileobj(response, f, length=1 << 20)
-    except (urllib.error.URLError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ValidatorError(f"Could not download {url}: {exc}") from exc
-    tmp.replace(dest)
-
-
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()  # noqa: S324 - Maven Central's own checksum
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fetched() -> bool:
     return (jar_dir() / ".verified").exists()
 
@@ -204,12 +188,15 @@ def ensure_jars(*, log=print) -> Path:
     for group, artifact, version, sha1 in CLASSPATH:
         name = f"{artifact}-{version}.jar"
         jar = root / name
-        if jar.exists() and _sha1(jar) == sha1:
+        if jar.exists() and file_digest(jar, "sha1") == sha1:
             continue
         url = f"{repository}/{group.replace('.', '/')}/{artifact}/{version}/{name}"
         log(f"Downloading {url}")
-        _download(url, jar)
-        actual = _sha1(jar)
+        try:
+            download(url, jar)
+        except NodeError as exc:
+            raise ValidatorError(str(exc)) from exc
+        actual = file_digest(jar, "sha1")
         if actual != sha1:
             jar.unlink(missing_ok=True)
             raise ValidatorError(
