@@ -29,6 +29,7 @@ class MemberStatus(models.TextChoices):
     PENDING = "pending", _("Pending review")
     PUBLISHED = "published", _("Published")
     SUSPENDED = "suspended", _("Suspended")
+    REFUSED = "refused", _("Refused")
 
 
 class LegalForm(models.TextChoices):
@@ -129,6 +130,20 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
         choices=MemberStatus.choices,
         default=MemberStatus.PUBLISHED,
         db_index=True,
+    )
+    # The last moderation decision (hub admin): who took it, when, and the
+    # reason given to the member when the profile was refused or suspended.
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    moderation_reason = models.TextField(
+        _("reason given to the member"), blank=True, max_length=2000
     )
     # EMES self-assessment (social enterprises).
     emes_social_aim = models.BooleanField(
