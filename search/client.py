@@ -1,23 +1,54 @@
-"""The Elasticsearch connection, resolved when first used (never at import)."""
+"""The Elasticsearch connection, resolved when first used (never at import).
 
+`ELASTICSEARCH_URL` may list several nodes, comma-separated: the client sends
+each request to a live one and retries on another when a node fails, so
+searches go on while a node of the cluster is down.
+"""
+
+import time
 from functools import lru_cache
 
 from django.conf import settings
 
+from elastic_transport import Transport
 from elasticsearch import Elasticsearch
 
-from search.node import LocalNode
+from hub.metrics import SEARCH_ERRORS, SEARCH_SECONDS, search_operation
+from search.node import LocalCluster
+
+# A node that failed is left aside for 0.5 s, then 1 s, 2 s... up to this.
+DEAD_NODE_MAX_BACKOFF = 10.0
 
 
 class SearchUnavailable(Exception):
     """Elasticsearch cannot be reached or answered with an error."""
 
 
+class MeasuredTransport(Transport):
+    """The client's transport, timing every request for /metrics."""
+
+    def perform_request(self, method, target, **kwargs):
+        operation = search_operation(target)
+        started = time.perf_counter()
+        try:
+            return super().perform_request(method, target, **kwargs)
+        except Exception:
+            SEARCH_ERRORS.labels(operation).inc()
+            raise
+        finally:
+            SEARCH_SECONDS.labels(operation).observe(time.perf_counter() - started)
+
+
+def elasticsearch_urls(value: str) -> list[str]:
+    """The node URLs of a comma-separated ELASTICSEARCH_URL."""
+    return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+
+
 def elasticsearch_url() -> str:
-    """ELASTICSEARCH_URL, or the dev node that `manage.py elasticsearch` started."""
+    """ELASTICSEARCH_URL, or the dev node(s) that `manage.py elasticsearch` started."""
     if settings.ELASTICSEARCH_URL:
         return settings.ELASTICSEARCH_URL
-    url = LocalNode("dev").url
+    url = LocalCluster("dev").url
     if not url:
         raise SearchUnavailable(
             "ELASTICSEARCH_URL is not set and no local node is running "
@@ -28,7 +59,18 @@ def elasticsearch_url() -> str:
 
 @lru_cache(maxsize=8)
 def _client(url: str, timeout: float) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=timeout, max_retries=0)
+    hosts = elasticsearch_urls(url)
+    # One node: fail at once (a save never waits on search). Several: a
+    # request that finds a node down or slow is retried on each other node.
+    return Elasticsearch(
+        hosts,
+        request_timeout=timeout,
+        max_retries=len(hosts) - 1,
+        retry_on_timeout=len(hosts) > 1,
+        dead_node_backoff_factor=0.5,
+        max_dead_node_backoff=DEAD_NODE_MAX_BACKOFF,
+        transport_class=MeasuredTransport,
+    )
 
 
 def get_client() -> Elasticsearch:

@@ -1,5 +1,6 @@
 """Index lifecycle: concrete indices behind aliases, created and swapped atomically."""
 
+from django.conf import settings
 from django.utils import timezone
 
 from elasticsearch import Elasticsearch
@@ -11,6 +12,20 @@ from search.documents import DOCUMENTS
 INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
 
 
+def index_settings() -> dict:
+    """Shards and replicas of a new index.
+
+    Replicas follow the cluster: none on one node, one copy as soon as there
+    are two (Elasticsearch's `auto_expand_replicas` adjusts them when nodes
+    join or leave), so a search survives the loss of a node.
+    HUB_INDEX_REPLICAS fixes the number instead.
+    """
+    if settings.HUB_INDEX_REPLICAS != "":
+        replicas = int(settings.HUB_INDEX_REPLICAS)
+        return {**INDEX_SETTINGS, "number_of_replicas": replicas}
+    return {**INDEX_SETTINGS, "auto_expand_replicas": "0-1"}
+
+
 def index_new(*, document: str, client: Elasticsearch | None = None, alias: bool):
     """Create a fresh concrete index for `document`; return its name.
 
@@ -20,7 +35,7 @@ def index_new(*, document: str, client: Elasticsearch | None = None, alias: bool
     client = client or get_client()
     name = f"{index_alias(document)}-{timezone.now():%Y%m%d%H%M%S%f}"
     index = Index(name)
-    index.settings(**INDEX_SETTINGS)
+    index.settings(**index_settings())
     index.document(DOCUMENTS[document])
     if alias:
         index.aliases(**{index_alias(document): {}})

@@ -3,6 +3,8 @@
 Fetches the pinned `integ-test-zip` distribution from Maven Central, checks
 its SHA-512, caches it outside the work tree and runs a single-node,
 loopback-only node with security off and its data in a temporary directory.
+`LocalCluster` runs several such nodes as one loopback cluster (named
+`<name>-1`, `<name>-2`, ...), which is how failover is tested.
 Elasticsearch refuses to run as root, so under root the node runs as an
 unprivileged system user that this module creates.
 
@@ -64,6 +66,18 @@ def cache_dir() -> Path:
 
 def state_dir() -> Path:
     return Path(os.environ.get("HUB_STATE_DIR", PROJECT_DIR / ".hub"))
+
+
+def snapshot_dir(cluster: str) -> Path:
+    """The node's `path.repo`: where `fs` snapshot repositories may live.
+
+    Every node of a cluster shares it, and it outlives the nodes' data, so a
+    wiped cluster can be restored from it (manage.py hub_backup/hub_restore).
+    """
+    configured = os.environ.get("HUB_ES_SNAPSHOT_DIR")
+    if configured:
+        return Path(configured)
+    return cache_dir() / "es-snapshots" / cluster
 
 
 # -- fetching -----------------------------------------------------------------
@@ -236,6 +250,7 @@ class NodeState:
     workdir: str
     version: str
     started_at: float
+    transport_port: int = 0
 
     @property
     def url(self) -> str:
@@ -258,6 +273,8 @@ class LocalNode:
 
     def _owns(self, state: NodeState) -> bool:
         """The pid still belongs to the node started with this state's workdir."""
+        if not state.pid:
+            return False
         try:
             cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes()
         except OSError:
@@ -282,14 +299,15 @@ class LocalNode:
         return _get_json(f"{state.url}/_cluster/health", timeout=5)
 
     # lifecycle -------------------------------------------------------------
-    def start(self, *, timeout: float = 180, log=print) -> NodeState:
+    def start(self, *, timeout: float = 180, log=print, wait: bool = True) -> NodeState:
         """Start the node (or return it if it answers) and wait until it is up.
 
         A node stopped with `keep_data=True` starts again on the same data
-        directory and port.
+        directory and port. With `wait=False` it returns once the process is
+        launched (the nodes of a cluster elect a master only together).
         """
         state = self.running()
-        if state and _get_json(f"{state.url}/_cluster/health", timeout=5):
+        if state and (not wait or _get_json(f"{state.url}/_cluster/health", timeout=5)):
             return state
         if state:
             self.stop()
@@ -299,8 +317,9 @@ class LocalNode:
         previous = self.state()
         if previous and (Path(previous.workdir) / "config").is_dir():
             workdir, port = Path(previous.workdir), previous.port
+            transport_port = previous.transport_port
         else:
-            workdir, port = self._prepare(home)
+            workdir, port, transport_port = self._prepare(home)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ES_JAVA_HOME": str(java_home),
@@ -309,8 +328,10 @@ class LocalNode:
             "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP} -Djava.io.tmpdir={workdir / 'tmp'}",
             "LANG": "C.UTF-8",
         }
+        repo = Path(_read_settings(workdir).get("path.repo", [""])[0] or workdir)
+        repo.mkdir(parents=True, exist_ok=True)
         if owner:
-            for path in [workdir, *workdir.rglob("*")]:
+            for path in [workdir, *workdir.rglob("*"), repo, *repo.rglob("*")]:
                 os.chown(path, *owner)
             env["HOME"] = str(workdir)
         workdir.chmod(0o755)
@@ -335,24 +356,38 @@ class LocalNode:
             workdir=str(workdir),
             version=es_version(),
             started_at=time.time(),
+            transport_port=transport_port,
         )
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         self.state_file.write_text(json.dumps(asdict(state)))
+        if not wait:
+            return state
+        self.wait(state, process=process, timeout=timeout)
+        return state
+
+    def wait(
+        self, state: NodeState, *, process=None, timeout: float = 180, status="yellow"
+    ) -> None:
+        """Wait until the node answers with a cluster of at least `status`."""
+        workdir = Path(state.workdir)
         deadline = time.monotonic() + timeout
+        wanted = ("yellow", "green") if status == "yellow" else ("green",)
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            exited = process.poll() is not None if process else not self._owns(state)
+            if exited:
                 tail = _tail(workdir / "console.log")
-                self._cleanup(state)
+                if process:
+                    self._cleanup(state)
                 raise NodeError(
-                    f"Elasticsearch exited with code {process.returncode} while "
-                    f"starting. Last lines of its log:\n{tail}"
+                    f"Elasticsearch {self.name} exited while starting. "
+                    f"Last lines of its log:\n{tail}"
                 )
             health = _get_json(
-                f"{state.url}/_cluster/health?wait_for_status=yellow&timeout=1s",
+                f"{state.url}/_cluster/health?wait_for_status={status}&timeout=1s",
                 timeout=5,
             )
-            if health and health.get("status") in ("yellow", "green"):
-                return state
+            if health and health.get("status") in wanted:
+                return
             time.sleep(0.5)
         tail = _tail(workdir / "console.log")
         self.stop()
@@ -360,31 +395,63 @@ class LocalNode:
             f"Elasticsearch did not answer within {timeout:.0f}s. Log:\n{tail}"
         )
 
-    def _prepare(self, home: Path) -> tuple[Path, int]:
-        """A fresh work directory with its own config, data and logs; its port."""
+    def _prepare(
+        self,
+        home: Path,
+        *,
+        port: int | None = None,
+        transport_port: int | None = None,
+        cluster: dict | None = None,
+    ) -> tuple[Path, int, int]:
+        """A fresh work directory with its own config, data and logs; its ports.
+
+        `cluster` (cluster name, seed hosts, initial masters) replaces the
+        single-node discovery.
+        """
         workdir = Path(tempfile.mkdtemp(prefix=f"hub-es-{self.name}-"))
         config = workdir / "config"
         shutil.copytree(home / "config", config)
         for sub in ("data", "logs", "tmp"):
             (workdir / sub).mkdir()
-        port = free_port()
+        port = port or free_port()
+        transport_port = transport_port or free_port()
         settings = {
             "cluster.name": f"hub-{self.name}",
             "node.name": f"hub-{self.name}",
             "network.host": "127.0.0.1",
             "http.port": port,
-            "transport.port": free_port(),
+            "transport.port": transport_port,
             "discovery.type": "single-node",
             "xpack.security.enabled": False,
             "path.data": str(workdir / "data"),
             "path.logs": str(workdir / "logs"),
+            "path.repo": [str(snapshot_dir(self.name))],
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "action.destructive_requires_name": False,
         }
+        if cluster:
+            del settings["discovery.type"]
+            settings.update(cluster)
         (config / "elasticsearch.yml").write_text(
             "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
         )
-        return workdir, port
+        return workdir, port, transport_port
+
+    def prepare(self, **kwargs) -> NodeState:
+        """Write the node's configuration and state without starting it."""
+        workdir, port, transport_port = self._prepare(ensure_distribution(), **kwargs)
+        state = NodeState(
+            name=self.name,
+            pid=0,
+            port=port,
+            workdir=str(workdir),
+            version=es_version(),
+            started_at=0.0,
+            transport_port=transport_port,
+        )
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps(asdict(state)))
+        return state
 
     def stop(self, *, timeout: float = 60, keep_data: bool = False) -> bool:
         """Stop the node this state file describes; True if one was running.
@@ -415,6 +482,115 @@ class LocalNode:
     def _cleanup(self, state: NodeState) -> None:
         shutil.rmtree(state.workdir, ignore_errors=True)
         self.state_file.unlink(missing_ok=True)
+
+
+class LocalCluster:
+    """Several local nodes forming one loopback cluster, or one plain node.
+
+    With one node this is `LocalNode(name)` itself (same name, state file and
+    single-node discovery). With more, the nodes are `LocalNode("<name>-1")`
+    and so on, and `elasticsearch-<name>.cluster.json` lists them, so `stop`
+    and `status` find them all.
+    """
+
+    def __init__(self, name: str = "dev", *, nodes: int | None = None):
+        self.name = name
+        self.cluster_file = state_dir() / f"elasticsearch-{name}.cluster.json"
+        recorded = self._recorded()
+        self.size = nodes or recorded or 1
+        if self.size == 1:
+            self.nodes = [LocalNode(name)]
+        else:
+            self.nodes = [LocalNode(f"{name}-{i}") for i in range(1, self.size + 1)]
+
+    def _recorded(self) -> int:
+        try:
+            return len(json.loads(self.cluster_file.read_text())["nodes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    @property
+    def urls(self) -> list[str]:
+        """URLs of the nodes that run (in node order)."""
+        return [state.url for node in self.nodes if (state := node.running())]
+
+    @property
+    def url(self) -> str | None:
+        """The comma-separated list that ELASTICSEARCH_URL takes."""
+        return ",".join(self.urls) or None
+
+    def running(self) -> list[NodeState]:
+        return [state for node in self.nodes if (state := node.running())]
+
+    def health(self) -> dict | None:
+        for node in self.nodes:
+            health = node.health()
+            if health:
+                return health
+        return None
+
+    def start(self, *, timeout: float = 240, log=print) -> list[NodeState]:
+        """Start every node (keeping the data of nodes stopped with keep_data)
+        and wait until the cluster is green (yellow for one node)."""
+        if self.size == 1:
+            return [self.nodes[0].start(timeout=timeout, log=log)]
+        ensure_distribution(log=log)
+        prepared = [node.state() for node in self.nodes]
+        if not all(s and (Path(s.workdir) / "config").is_dir() for s in prepared):
+            for node in self.nodes:
+                node.stop()
+            ports = [(free_port(), free_port()) for _ in self.nodes]
+            cluster = {
+                "cluster.name": f"hub-{self.name}",
+                "discovery.seed_hosts": [f"127.0.0.1:{t}" for _, t in ports],
+                "cluster.initial_master_nodes": [f"hub-{n.name}" for n in self.nodes],
+                "path.repo": [str(snapshot_dir(self.name))],
+            }
+            for node, (http, transport) in zip(self.nodes, ports, strict=True):
+                node.prepare(port=http, transport_port=transport, cluster=cluster)
+        self.cluster_file.parent.mkdir(parents=True, exist_ok=True)
+        self.cluster_file.write_text(
+            json.dumps({"nodes": [node.name for node in self.nodes]})
+        )
+        states = [node.start(log=log, wait=False) for node in self.nodes]
+        for node, state in zip(self.nodes, states, strict=True):
+            node.wait(state, timeout=timeout)
+        self.wait(status="green", timeout=timeout)
+        return states
+
+    def wait(self, *, status: str = "green", timeout: float = 240) -> None:
+        """Wait until the running nodes report a cluster of `status`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for url in self.urls:
+                health = _get_json(
+                    f"{url}/_cluster/health?wait_for_status={status}&timeout=1s"
+                    f"&wait_for_nodes={len(self.running())}",
+                    timeout=5,
+                )
+                if health and not health.get("timed_out"):
+                    return
+            time.sleep(0.5)
+        raise NodeError(f"Cluster {self.name} did not reach {status} in {timeout}s.")
+
+    def stop(self, *, keep_data: bool = False) -> bool:
+        """Stop every node; True if any was running."""
+        stopped = [node.stop(keep_data=keep_data) for node in self.nodes]
+        if not keep_data:
+            self.cluster_file.unlink(missing_ok=True)
+        return any(stopped)
+
+
+def _read_settings(workdir: Path) -> dict:
+    """The node's elasticsearch.yml as written by `_prepare` (one JSON value a line)."""
+    settings = {}
+    with contextlib.suppress(OSError):
+        for line in (workdir / "config" / "elasticsearch.yml").read_text().splitlines():
+            key, sep, value = line.partition(": ")
+            if sep:
+                with contextlib.suppress(ValueError):
+                    settings[key] = json.loads(value)
+    return settings
 
 
 def _reap(pid: int) -> None:

@@ -389,6 +389,9 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # Search and the network index
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 HUB_INDEX_PREFIX = os.environ.get("HUB_INDEX_PREFIX", "hub")
+# Replicas of each index: empty follows the cluster (0 on one node, 1 from
+# two nodes: search/indices.py); a number fixes it.
+HUB_INDEX_REPLICAS = os.environ.get("HUB_INDEX_REPLICAS", "").strip()
 # Seconds an after-commit drain may wait for Elasticsearch before leaving the
 # rows to `search_sync`; a save never waits longer than this.
 HUB_SEARCH_TIMEOUT = float(os.environ.get("HUB_SEARCH_TIMEOUT", "5"))
