@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from hub import health
 from hub import views as hub_views
 from hub.language import page_in_active_language, set_language
 from search import views as search_views
@@ -13,6 +14,10 @@ from search.api import api as search_api
 
 # Machine-facing and admin URLs keep one address whatever the language.
 urlpatterns = [
+    # Load balancers and Prometheus (hub/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("admin/", include(wagtailadmin_urls)),
     path("api/v1/", search_api.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -51,3 +51,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[1:],  # noqa: F405
 ]
+
+# Load balancers and Prometheus call these over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# One JSON object per line (time, level, logger, message, exception) for the
+# log collector; HUB_LOG_FORMAT=plain keeps the plain lines.
+if os.environ.get("HUB_LOG_FORMAT", "json") == "json":
+    LOGGING["formatters"]["json"] = {  # noqa: F405
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # noqa: F405
