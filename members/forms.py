@@ -5,6 +5,8 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from wagtail.admin.forms import WagtailAdminModelForm
+
 from hub.taxonomy import Discipline, Sector
 from members.image_upload import LogoUploadMixin
 from members.models import (
@@ -15,6 +17,7 @@ from members.models import (
     Seek,
     Visibility,
 )
+from members.services.profiles import VERIFICATIONS, member_verification_set
 from search.labels import LANGUAGE_NAMES
 
 
@@ -236,6 +239,22 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
         # them here so `form.instance` is complete once the form is valid.
         if not self.errors:
             self.instance.visibility = self.visibility()
+
+
+class MemberAdminForm(WagtailAdminModelForm):
+    """The editors' member form (Wagtail admin): ticking or unticking a
+    verification records when and by whom; the dates are never typed."""
+
+    def save(self, commit=True):
+        for flag in VERIFICATIONS:
+            if flag in self.changed_data:
+                member_verification_set(
+                    member=self.instance,
+                    user=self.for_user,
+                    flag=flag,
+                    verified=self.cleaned_data[flag],
+                )
+        return super().save(commit=commit)
 
 
 class ItemForm(forms.ModelForm):

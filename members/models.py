@@ -68,6 +68,17 @@ VISIBILITY_SECTIONS = {
 # The EMES bound on the gap between the highest and the lowest wage.
 EMES_MAX_WAGE_RATIO = 4
 
+# The answers an editor verifies, per badge: a member's edit of any of them
+# clears that verification and sends the profile back for review.
+EMES_ANSWERS = (
+    "emes_social_aim",
+    "emes_limited_profit",
+    "emes_wage_ratio",
+    "emes_economic_viability",
+    "emes_democratic_governance",
+)
+RECOGNITION_ANSWERS = ("regional_recognition", "recognition_date", "recognition_number")
+
 
 class MemberQuerySet(models.QuerySet):
     def published(self):
@@ -168,8 +179,18 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
     emes_democratic_governance = models.BooleanField(
         _("democratic governance, decisions not tied to capital"), default=False
     )
+    # Verifications are set by the system when an editor ticks them in the
+    # admin, and cleared when the member edits the answers they verified.
     emes_verified = models.BooleanField(_("EMES verified by an editor"), default=False)
     emes_verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    emes_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("EMES verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Recognition as a social enterprise by the Brussels-Capital Region.
     regional_recognition = models.BooleanField(
         _("recognised as a social enterprise by the Brussels-Capital Region"),
@@ -178,6 +199,20 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
     recognition_date = models.DateField(_("recognition date"), null=True, blank=True)
     recognition_number = models.CharField(
         _("recognition number"), max_length=64, blank=True
+    )
+    recognition_verified = models.BooleanField(
+        _("recognition verified by an editor"), default=False
+    )
+    recognition_verified_at = models.DateTimeField(
+        _("recognition verified at"), null=True, blank=True
+    )
+    recognition_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recognition verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     external_id = models.CharField(
         _("external id"), max_length=100, unique=True, null=True, blank=True
@@ -242,6 +277,11 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
         return visibility == Visibility.PUBLIC or (
             to_member and visibility == Visibility.MEMBERS
         )
+
+    @property
+    def recognition_badge(self) -> bool:
+        """The regional recognition, as a badge: only once an editor checked it."""
+        return self.regional_recognition and self.recognition_verified
 
     @property
     def emes_within_wage_bound(self) -> bool | None:

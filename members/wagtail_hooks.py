@@ -13,6 +13,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from members.forms import MemberAdminForm
 from members.models import ContactRequest, Member
 from members.selectors import network_figures
 
@@ -76,12 +77,24 @@ class MemberViewSet(SnippetViewSet):
                     FieldPanel("emes_economic_viability"),
                     FieldPanel("emes_democratic_governance"),
                     FieldPanel("emes_verified"),
-                    FieldPanel("emes_verified_at"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("emes_verified_at", read_only=True),
+                            FieldPanel("emes_verified_by", read_only=True),
+                        ]
+                    ),
                     FieldPanel("regional_recognition"),
                     FieldRowPanel(
                         [
                             FieldPanel("recognition_date"),
                             FieldPanel("recognition_number"),
+                        ]
+                    ),
+                    FieldPanel("recognition_verified"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("recognition_verified_at", read_only=True),
+                            FieldPanel("recognition_verified_by", read_only=True),
                         ]
                     ),
                 ],
@@ -91,7 +104,8 @@ class MemberViewSet(SnippetViewSet):
                 [FieldPanel("status"), InlinePanel("managers", label=_("Managers"))],
                 heading=_("Moderation"),
             ),
-        ]
+        ],
+        base_form_class=MemberAdminForm,
     )
 
 

@@ -121,6 +121,7 @@ class MemberDocument(Document):
         "open_to_collaboration",
         "emes_verified",
         "regional_recognition",
+        "recognition_verified",
         "created_at",
     )
     RELATIONS = ("sectors", "disciplines", "offers", "seeks", "projects")
@@ -244,7 +245,10 @@ class MemberDocument(Document):
             fields["city"] = member["city"] or None
             fields["country"] = member["country"] or None
         if public("recognition"):
-            fields["regional_recognition"] = member["regional_recognition"]
+            # A badge only once an editor verified it (issue 16, class 6).
+            fields["regional_recognition"] = bool(
+                member["regional_recognition"] and member["recognition_verified"]
+            )
         fields["created_at"] = member["created_at"]
         _add_analysed_text(fields, cls.TEXT_FIELDS)
         fields["suggest"] = _suggestions(

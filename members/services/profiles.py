@@ -7,8 +7,10 @@ Who may change what:
   they can in the Wagtail admin;
 - only owners (and site editors) add or remove managers; an owner cannot be
   removed here, so a profile never loses its last owner by accident;
-- status and EMES verification are never set here: new profiles wait in
-  `pending` until an editor publishes them in the admin.
+- status and verifications (EMES, regional recognition) are never set here:
+  new profiles wait in `pending` until an editor publishes them in the admin,
+  and an edit of verified answers clears their verification and sends the
+  profile back to `pending`.
 """
 
 import logging
@@ -26,6 +28,8 @@ from hub.emails import absolute_reverse_lazy, email_messages
 from hub.throttling import limit_consume
 from members.accounts import account_language, address_languages, user_display
 from members.models import (
+    EMES_ANSWERS,
+    RECOGNITION_ANSWERS,
     Affiliation,
     ManagerInvitation,
     ManagerRole,
@@ -143,7 +147,7 @@ def member_create(*, user, form, offers=None, seeks=None) -> Member:
     with transaction.atomic():
         member = form.save(commit=False)
         member.status = MemberStatus.PENDING
-        member.emes_verified = False
+        member.emes_verified = member.recognition_verified = False
         member.save()
         form.save_m2m()
         MemberManager.objects.create(member=member, user=user, role=ManagerRole.OWNER)
@@ -153,27 +157,68 @@ def member_create(*, user, form, offers=None, seeks=None) -> Member:
     return member
 
 
+# Per badge: the answers it verified and the fields that record the check.
+VERIFICATIONS = {
+    "emes_verified": EMES_ANSWERS,
+    "recognition_verified": RECOGNITION_ANSWERS,
+}
+MODERATED_FIELDS = (
+    "status",
+    *(f"{flag}{suffix}" for flag in VERIFICATIONS for suffix in ("", "_at", "_by_id")),
+)
+
+
 def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Member:
     """Save a valid `MemberForm` (and formsets) for `member`.
 
-    Status and EMES verification are kept as they are.
+    Status and verifications stay as editors set them, except that changing
+    answers an editor verified clears that verification and sends a published
+    profile back for review (pending), as a new profile is.
     """
     _check_can_manage(member=member, user=user)
     with transaction.atomic():
-        status, verified = (
-            Member.objects.filter(pk=member.pk)
-            .values_list("status", "emes_verified")
+        answers = [name for names in VERIFICATIONS.values() for name in names]
+        stored = (
+            Member.objects.select_for_update()
+            .filter(pk=member.pk)
+            .values(*MODERATED_FIELDS, *answers)
             .get()
         )
         updated = form.save(commit=False)
-        updated.status = status
-        updated.emes_verified = verified
+        for name in MODERATED_FIELDS:
+            setattr(updated, name, stored[name])
+        revoked = member_verification_revoke(member=updated, stored=stored)
+        if revoked and updated.status == MemberStatus.PUBLISHED:
+            updated.status = MemberStatus.PENDING
         updated.save()
         form.save_m2m()
         for formset in (offers, seeks):
             if formset is not None:
                 _save_items(formset, member=updated)
     return updated
+
+
+def member_verification_revoke(*, member: Member, stored: dict) -> list[str]:
+    """Clear each verification of `member` whose answers differ from `stored`;
+    returns the verifications cleared (not saved)."""
+    revoked = []
+    for flag, names in VERIFICATIONS.items():
+        if not stored[flag]:
+            continue
+        if any(getattr(member, name) != stored[name] for name in names):
+            setattr(member, flag, False)
+            setattr(member, f"{flag}_at", None)
+            setattr(member, f"{flag}_by", None)
+            revoked.append(flag)
+    return revoked
+
+
+def member_verification_set(*, member: Member, user, flag: str, verified: bool):
+    """An editor ticks or unticks a verification: the system records when and
+    who (not saved)."""
+    setattr(member, flag, verified)
+    setattr(member, f"{flag}_at", timezone.now() if verified else None)
+    setattr(member, f"{flag}_by", user if verified else None)
 
 
 def member_manager_invite(
