@@ -7,6 +7,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+RUN_LOGS ?= .hub/log
 
 .DEFAULT_GOAL := help
 
@@ -32,17 +33,24 @@ install: $(VENV)/.installed node_modules/.installed ## Create the virtual enviro
 	@$(PY) -m hub.tests.browser.validator fetch
 
 .PHONY: run
-run: install ## Start Elasticsearch, migrate, load the demo network and serve it on http://127.0.0.1:8000
+run: install ## Start Elasticsearch, migrate, load the demo network, serve it on http://127.0.0.1:8000 with the task worker and scheduler
 	$(MANAGE) elasticsearch start
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) hub_demo
 	$(MANAGE) search_rebuild
+	@mkdir -p $(RUN_LOGS)
 	@echo
 	@echo "  Site:  http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/  (user: admin, password: hub-demo-admin)"
+	@echo "  Background: task worker (manage.py db_worker, log $(RUN_LOGS)/worker.log) and"
+	@echo "    scheduler (manage.py hub_scheduler, log $(RUN_LOGS)/scheduler.log) run beside"
+	@echo "    the web server and stop with it (Ctrl+C)."
 	@echo "  Stop the search node afterwards with: $(MANAGE) elasticsearch stop"
 	@echo
+	@$(MANAGE) db_worker --no-reload >>$(RUN_LOGS)/worker.log 2>&1 & worker=$$!; \
+	$(MANAGE) hub_scheduler >>$(RUN_LOGS)/scheduler.log 2>&1 & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 .PHONY: test

@@ -63,8 +63,9 @@ class PermissionsPolicyMiddleware:
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__hub_csrf_token__"
 _GENERATION_KEY = "hub:pages:generation"
-# Files shared by the web processes of a machine (hub/settings/base.py): a
-# page rendered by one serves all, and a publish empties it for all.
+# Redis shared by every web process of every machine when HUB_REDIS_URL is
+# set, else files shared by the processes of one machine (hub/settings/base.py):
+# a page rendered by one serves all, and a publish empties it for all.
 PAGE_CACHE = "pages"
 
 
@@ -73,11 +74,17 @@ def page_cache():
 
 
 def page_cache_clear() -> None:
-    """Forget every cached page (publish, unpublish, move, settings change)."""
+    """Forget every cached page (publish, unpublish, move, settings change).
+
+    One increment of a generation counter: atomic in Redis, so two machines
+    publishing at once both move it on, and every process reads it per request.
+    """
+    cache = page_cache()
+    cache.add(_GENERATION_KEY, 0, None)
     try:
-        page_cache().incr(_GENERATION_KEY)
-    except ValueError:
-        page_cache().set(_GENERATION_KEY, 1, None)
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # expired or evicted between the two calls
+        cache.set(_GENERATION_KEY, 1, None)
 
 
 def page_cache_generation() -> int:

@@ -49,6 +49,11 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
 
 
+def cache_key(text: str) -> str:
+    """The `EmbeddingCache` key under which `embed_cached` keeps `text`."""
+    return _key(text[:MAX_CHARS])
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1

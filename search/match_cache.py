@@ -5,13 +5,19 @@ over the whole network and about a hundred milliseconds of CPU, yet the
 panels, the dashboard and the API ask for the same ones far more often than
 the data behind them changes. Each result is kept for
 `HUB_MATCH_CACHE_SECONDS` (0 turns the cache off) in the `matches` cache
-(files in `HUB_MATCH_CACHE_DIR`, which every web process on the machine
-reads), keyed by everything a visitor can change and expect to see at once:
+(Redis when `HUB_REDIS_URL` is set, which every web process of every
+machine reads; otherwise files in `HUB_MATCH_CACHE_DIR`, shared by the
+processes of one machine), keyed by everything a visitor can change and
+expect to see at once:
 
 - the record's own last update (`updated_at`) and its current partners;
 - the dismissals, the requested kind and size, the public-only flag;
 - the language (reasons are worded in it);
-- the collaboration graph's signature, and the site's index prefix.
+- the collaboration graph's signature, and the site's index prefix;
+- the cache's generation, which `match_cache_clear` moves on: one atomic
+  increment in the shared store, so no process serves an entry ranked
+  before it (and, unlike emptying the store, it leaves the rate limits and
+  pages that share a Redis alone).
 
 What *other* members change reaches a cached result when it expires, or as
 soon as it is searchable: an outbox drain or a rebuild empties the cache,
@@ -41,6 +47,7 @@ def _cache():
 
 
 _CHANGED_AT = "hub:matches:changed-at"
+_GENERATION = "hub:matches:generation"
 # Elasticsearch shows a write after its next refresh (every second by
 # default): a ranking made this soon after a drain may predate the change,
 # so it is served but not kept.
@@ -50,9 +57,16 @@ SETTLING_SECONDS = 2.0
 def match_cache_clear(*, visible: bool = True) -> None:
     """Forget every cached ranking (the index changed). `visible=False`: the
     change is not searchable yet (a drain before the index's refresh)."""
-    _cache().clear()
-    if not visible:
-        _cache().set(_CHANGED_AT, time.time(), None)
+    cache = _cache()
+    cache.add(_GENERATION, 0, None)
+    try:
+        cache.incr(_GENERATION)
+    except ValueError:  # expired or evicted between the two calls
+        cache.set(_GENERATION, 1, None)
+    if visible:
+        cache.delete(_CHANGED_AT)
+    else:
+        cache.set(_CHANGED_AT, time.time(), None)
 
 
 def _settled() -> bool:
@@ -62,7 +76,8 @@ def _settled() -> bool:
 def _key(name: str, parts: tuple) -> str:
     graph = collaboration_graph().signature
     site = settings.HUB_INDEX_PREFIX
-    raw = repr((site, name, parts, translation.get_language(), graph))
+    generation = _cache().get(_GENERATION, 0)
+    raw = repr((site, generation, name, parts, translation.get_language(), graph))
     return f"hub:matches:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
 

@@ -16,21 +16,26 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import bulk, scan
 
+from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
-from search.documents import DOCUMENTS, documents_prepare
+from search.documents import DOCUMENTS, _embedding_text, documents_prepare
 from search.indices import alias_swap, index_ensure, index_new, indices_behind
 from search.match_cache import match_cache_clear
-from search.models import OutboxEntry
+from search.models import EmbeddingCache, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 600
+# A failed row waits at most this long before its next try. The scheduler
+# drains every minute (search/tasks.py), so with less than a minute here a
+# row deferred by one run is due at the next: once the node is back, nothing
+# waits more than a minute.
+MAX_BACKOFF_SECONDS = 45
 ES_ERRORS = (ApiError, TransportError, SearchUnavailable)
 REBUILD_TIMEOUT = 300  # seconds
 MERGE_TIMEOUT = 1800  # seconds
@@ -217,6 +222,68 @@ def _defer(rows: list[OutboxEntry], *, error: str) -> None:
         row.next_attempt_at = now + timedelta(seconds=delay)
         row.last_error = error[:2000]
     OutboxEntry.objects.bulk_update(rows, ["attempts", "next_attempt_at", "last_error"])
+
+
+def outbox_prune() -> int:
+    """Delete outbox rows that a newer row for the same record makes useless.
+
+    A drain reads the record's current state and writes it with the newest
+    row's id as its version, so older rows of that record add nothing (a
+    record saved a hundred times during an outage leaves one row). Returns
+    the rows deleted.
+    """
+    repeated = (
+        OutboxEntry.objects.values("document", "object_id")
+        .annotate(rows=Count("id"), newest=Max("id"))
+        .filter(rows__gt=1)
+        .order_by()
+    )
+    superseded = [
+        pk
+        for row in repeated
+        for pk in OutboxEntry.objects.filter(
+            document=row["document"], object_id=row["object_id"], id__lt=row["newest"]
+        ).values_list("id", flat=True)
+    ]
+    deleted = 0
+    for start in range(0, len(superseded), 2000):
+        deleted += OutboxEntry.objects.filter(
+            id__in=superseded[start : start + 2000]
+        ).delete()[0]
+    return deleted
+
+
+def embedding_cache_prune(*, before, chunk_size: int = 1000) -> int:
+    """Delete cached embeddings created before `before` that no indexable
+    record's current text needs any more (edited or deleted texts). Entries
+    newer than `before` stay, so a save racing with the prune keeps its own.
+    Returns the entries deleted."""
+    used: set[str] = set()
+    for doc_class in DOCUMENTS.values():
+        pks = list(doc_class.indexable().order_by("pk").values_list("pk", flat=True))
+        for batch in _chunks(pks, chunk_size):
+            records = doc_class.records(batch)
+            used.update(
+                embeddings.cache_key(
+                    _embedding_text(
+                        doc_class.TEXT_FIELDS, doc_class.source(record, url="")
+                    )
+                )
+                for record in records.values()
+            )
+    stale = [
+        key
+        for key in EmbeddingCache.objects.filter(created_at__lt=before).values_list(
+            "key", flat=True
+        )
+        if key not in used
+    ]
+    deleted = 0
+    for start in range(0, len(stale), 2000):
+        deleted += EmbeddingCache.objects.filter(
+            key__in=stale[start : start + 2000]
+        ).delete()[0]
+    return deleted
 
 
 @dataclass

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_prometheus",
+    # Background work (hub/tasks.py, */tasks.py): Django's task framework with
+    # its database backend; `manage.py db_worker` runs the tasks.
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -258,17 +262,36 @@ def cache_from_url(url: str) -> dict:
 # Rate limits (hub/throttling.py, allauth, the API throttles) count in a cache
 # every web process shares: Django's database cache by default (its table is
 # created by `migrate`), Redis when several machines serve.
-HUB_RATELIMIT_CACHE_URL = os.environ.get("HUB_RATELIMIT_CACHE_URL", "db://hub_cache")
+# HUB_REDIS_URL (redis://HOST:PORT/DB, printed by `manage.py redis start`) puts
+# the limits, the page cache and the match cache in one Redis that every web
+# process of every machine shares; HUB_RATELIMIT_CACHE_URL still picks the
+# limits' cache alone and wins for them.
+HUB_REDIS_URL = os.environ.get("HUB_REDIS_URL", "")
+HUB_RATELIMIT_CACHE_URL = os.environ.get("HUB_RATELIMIT_CACHE_URL") or (
+    HUB_REDIS_URL or "db://hub_cache"
+)
+
+
+def _redis_or_files(prefix: str, variable: str, directory: str, entries: int) -> dict:
+    """The Redis of HUB_REDIS_URL (keys under `prefix`), else files in a
+    directory that the web processes of one machine share."""
+    if HUB_REDIS_URL:
+        return {**cache_from_url(HUB_REDIS_URL), "KEY_PREFIX": prefix}
+    return _shared_cache(variable, directory, entries)
+
+
 CACHES = {
     # allauth and django-ninja count their limits in the default cache.
     "default": cache_from_url(HUB_RATELIMIT_CACHE_URL),
     "limits": cache_from_url(HUB_RATELIMIT_CACHE_URL),
     # Anonymous visitors' editorial pages and the navigation's links
     # (hub/middleware.py): a page rendered by one process serves all.
-    "pages": _shared_cache("HUB_PAGE_CACHE_DIR", "hub-page-cache", 2000),
+    "pages": _redis_or_files("pages", "HUB_PAGE_CACHE_DIR", "hub-page-cache", 2000),
     # Ranked matches (search/match_cache.py), about 10 kB an entry: one
     # ranking serves all processes, and an index change empties it for all.
-    "matches": _shared_cache("HUB_MATCH_CACHE_DIR", "hub-match-cache", 5000),
+    "matches": _redis_or_files(
+        "matches", "HUB_MATCH_CACHE_DIR", "hub-match-cache", 5000
+    ),
 }
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
 # publish empties the `pages` cache for every web process at once.
@@ -277,6 +300,15 @@ HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
 # the cache, so this bounds only what changes with time alone (an offer
 # reaching its end date); 0 turns it off.
 HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "600"))
+
+# Background tasks are stored in the database and run by `manage.py db_worker`;
+# `manage.py hub_scheduler` enqueues the periodic ones (hub/scheduler.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Finished task results kept this many days before the daily prune.
+HUB_TASK_RESULTS_DAYS = int(os.environ.get("HUB_TASK_RESULTS_DAYS", "7"))
+# Embedding cache entries that no document uses any more, and outbox rows
+# superseded by a newer one for the same record, go after this many days.
+HUB_EMBEDDING_CACHE_DAYS = int(os.environ.get("HUB_EMBEDDING_CACHE_DAYS", "30"))
 
 LOGGING = {
     "version": 1,
