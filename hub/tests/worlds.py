@@ -3,7 +3,13 @@ CSRF tests.
 
 Roles: `anonymous`; `member`, who manages the target member; `other`, who
 manages another, unrelated member; `editor`, Wagtail staff in the Editors
-group; `superuser`.
+group; `superuser`; `suspended`, who manages a suspended member; `pending`,
+who manages a member awaiting review.
+
+The suspended, pending and refused members were part of the network (a
+published experiment each, partnerships with the target, contact requests):
+their names and their experiments' titles (`STOPPED_NAMES`) must appear on no
+public surface.
 """
 
 from dataclasses import dataclass, field
@@ -29,7 +35,7 @@ from members.tests.factories import MemberFactory
 from projects.models import PartnerRole, ProjectPartner, ProjectStatus
 from projects.tests.factories import ProjectFactory
 
-ROLES = ("anonymous", "member", "other", "editor", "superuser")
+ROLES = ("anonymous", "member", "other", "editor", "superuser", "suspended", "pending")
 
 # Values that must never reach anyone but the member's managers and editors.
 SECRETS = {
@@ -45,6 +51,19 @@ SECRETS = {
 # A member with whom the target started a collaboration through a contact
 # request: the tie is private to the two of them (never cited or inferable).
 PRIVATE_COLLABORATOR = "Tapir Private Collaborator"
+
+# Members that may not act or appear, and the titles of their experiments.
+SUSPENDED_NAME = "Ibex Suspended Works"
+PENDING_NAME = "Jerboa Pending Collective"
+REFUSED_NAME = "Quagga Refused Org"
+STOPPED_NAMES = (
+    SUSPENDED_NAME,
+    PENDING_NAME,
+    REFUSED_NAME,
+    "Ibex experiment",
+    "Jerboa experiment",
+    "Quagga experiment",
+)
 
 # Sections hidden from anonymous visitors, and which are members-only (so
 # logged-in members may see them by design).
@@ -145,6 +164,9 @@ def world_build() -> World:
         status=ContactStatus.ACCEPTED,
         led_to_collaboration=True,
     )
+    world.objects.update(
+        _stopped_members_build(users, target=target, sender=sender, published=published)
+    )
     document = Document.objects.create(title="Annual report")
     document.file.save("report.txt", ContentFile(b"Annual report"), save=True)
     world.objects.update(
@@ -166,6 +188,82 @@ def world_build() -> World:
         private_tie=private_tie,
     )
     return world
+
+
+def _stopped_members_build(users, *, target, sender, published) -> dict:
+    """A suspended, a pending and a refused member, each tied to the network
+    as a published one would be: an experiment of its own that the target
+    joined, a partnership in the target's published experiment, a contact
+    request waiting for its answer and a collaboration with the target."""
+    User = get_user_model()
+    users["suspended"] = User.objects.create_user(
+        "suspended", "suspended@accounts.example.org", "pw-suspended-1"
+    )
+    users["pending"] = User.objects.create_user(
+        "pending", "pending@accounts.example.org", "pw-pending-1"
+    )
+    objects = {}
+    for key, name, status, title in (
+        ("suspended", SUSPENDED_NAME, MemberStatus.SUSPENDED, "Ibex experiment"),
+        ("pending_member", PENDING_NAME, MemberStatus.PENDING, "Jerboa experiment"),
+        ("refused", REFUSED_NAME, MemberStatus.REFUSED, "Quagga experiment"),
+    ):
+        member = MemberFactory(
+            name=name,
+            status=status,
+            email=f"{key}-contact@private.example.org",
+            phone="+32 2 555 01 01",
+            description=f"{name} works on housing and sustainable food.",
+        )
+        project = ProjectFactory(
+            title=title, owner=member, status=ProjectStatus.PUBLISHED
+        )
+        ProjectPartner.objects.create(
+            project=project, member=member, role=PartnerRole.COORDINATOR
+        )
+        ProjectPartner.objects.create(
+            project=project, member=target, role=PartnerRole.PARTNER
+        )
+        objects[key] = member
+        objects[f"{key}_project"] = project
+        objects[f"{key}_incoming"] = ContactRequest.objects.create(
+            sender=sender, receiver=member, message="Could we meet next week?"
+        )
+        objects[f"{key}_outgoing"] = ContactRequest.objects.create(
+            sender=member, receiver=target, message="Could we meet next month?"
+        )
+        ContactRequest.objects.create(
+            sender=member,
+            receiver=sender,
+            message="Let us work together.",
+            status=ContactStatus.ACCEPTED,
+            led_to_collaboration=True,
+        )
+    for key in ("suspended", "pending_member", "refused"):
+        ProjectPartner.objects.create(
+            project=published, member=objects[key], role=PartnerRole.PARTNER
+        )
+    MemberManager.objects.create(
+        member=objects["suspended"], user=users["suspended"], role=ManagerRole.OWNER
+    )
+    MemberManager.objects.create(
+        member=objects["pending_member"], user=users["pending"], role=ManagerRole.OWNER
+    )
+    objects["suspended_draft"] = ProjectFactory(
+        title="Ibex draft", owner=objects["suspended"], status=ProjectStatus.DRAFT
+    )
+    objects["pending_draft"] = ProjectFactory(
+        title="Jerboa draft",
+        owner=objects["pending_member"],
+        status=ProjectStatus.DRAFT,
+    )
+    for key in ("suspended_draft", "pending_draft"):
+        ProjectPartner.objects.create(
+            project=objects[key],
+            member=objects[key].owner,
+            role=PartnerRole.COORDINATOR,
+        )
+    return objects
 
 
 # A payload that sets a global flag and opens a dialog if it ever runs, both
