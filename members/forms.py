@@ -138,6 +138,7 @@ class MemberForm(LogoUploadMixin, forms.ModelForm):
             "headline",
             "description",
             "legal_form",
+            "enterprise_number",
             "sectors",
             "disciplines",
             "skills",
@@ -350,6 +351,19 @@ class AffiliationForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+
+
+class ClaimForm(forms.Form):
+    evidence = forms.CharField(
+        label=_("Why is this profile yours?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Your role in the organisation, an address on its website, its "
+            "enterprise number: whatever lets an editor check. At most 2,000 "
+            "characters."
+        ),
+    )
 
 
 class AccountDeleteForm(forms.Form):

@@ -15,6 +15,7 @@ from modelcluster.models import ClusterableModel
 
 from hub.taxonomy import Commune, Discipline, Sector
 from hub.validators import one_line_errors
+from members.enterprise import EnterpriseNumberField, enterprise_number_display
 from search.models import IndexedModel
 
 
@@ -217,6 +218,19 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
     external_id = models.CharField(
         _("external id"), max_length=100, unique=True, null=True, blank=True
     )
+    # Public, as the register it comes from.
+    enterprise_number = EnterpriseNumberField(
+        _("enterprise number (BCE/KBO)"),
+        unique=True,
+        null=True,
+        blank=True,
+        error_messages={
+            "unique": _(
+                "Another profile already has this enterprise number. If that "
+                "profile is yours, claim it from its page instead."
+            )
+        },
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -277,6 +291,10 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
         return visibility == Visibility.PUBLIC or (
             to_member and visibility == Visibility.MEMBERS
         )
+
+    @property
+    def enterprise_number_display(self) -> str:
+        return enterprise_number_display(self.enterprise_number or "")
 
     @property
     def recognition_badge(self) -> bool:
@@ -647,3 +665,88 @@ class AccountSettings(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language})"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an editor")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Claim(models.Model):
+    """Someone signed in asks to manage a profile nobody manages (often an
+    imported one); an editor approves (the person becomes its owner) or
+    refuses."""
+
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        verbose_name=_("profile"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member_claims",
+        verbose_name=_("claimed by"),
+    )
+    evidence = models.TextField(
+        _("why this profile is yours"),
+        max_length=2000,
+        help_text=_(
+            "Your role in the organisation, an address on its website, its "
+            "enterprise number: whatever lets an editor check."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.PENDING,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(
+        _("reason given to the claimant"), max_length=2000, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "user"],
+                condition=models.Q(status="pending"),
+                name="unique_pending_claim",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.member} ({self.get_status_display()})"
+
+
+class MemberRedirect(models.Model):
+    """The address of a profile merged into another: it answers 301 there."""
+
+    slug = models.SlugField(_("old slug"), max_length=120, unique=True)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="redirects"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("profile redirect")
+        verbose_name_plural = _("profile redirects")
+
+    def __str__(self):
+        return f"{self.slug} → {self.member.slug}"

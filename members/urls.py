@@ -1,5 +1,6 @@
 from django.urls import path
 
+from members.views import claims
 from members.views import profiles as views
 
 app_name = "members"
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/", views.member_detail, name="detail"),
     path("<slug:slug>/edit/", views.member_edit, name="edit"),
+    path("<slug:slug>/claim/", claims.member_claim, name="claim"),
     path("<slug:slug>/managers/", views.member_managers, name="managers"),
     path(
         "<slug:slug>/managers/<int:pk>/remove/",

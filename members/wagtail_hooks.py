@@ -1,6 +1,8 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -16,6 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from members.forms import MemberAdminForm
 from members.models import ContactRequest, Member
 from members.selectors import network_figures
+from members.views import admin as member_admin_views
 
 
 class MemberViewSet(SnippetViewSet):
@@ -38,6 +41,7 @@ class MemberViewSet(SnippetViewSet):
                     FieldPanel("slug"),
                     FieldRowPanel([FieldPanel("kind"), FieldPanel("is_organisation")]),
                     FieldPanel("legal_form"),
+                    FieldPanel("enterprise_number"),
                     FieldPanel("headline"),
                     FieldPanel("description"),
                     FieldPanel("sectors"),
@@ -138,3 +142,22 @@ class NetworkFiguresPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_network_figures_panel(request, panels):
     panels.append(NetworkFiguresPanel())
+
+
+@hooks.register("register_admin_urls")
+def register_member_admin_urls():
+    return member_admin_views.admin_urlpatterns()
+
+
+@hooks.register("register_admin_menu_item")
+def register_claims_menu_item():
+    return MenuItem(
+        _("Claims of profiles"), reverse("members_claims"), icon_name="user", order=205
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_merge_menu_item():
+    return MenuItem(
+        _("Merge duplicates"), reverse("members_merge"), icon_name="group", order=206
+    )

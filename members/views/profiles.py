@@ -22,9 +22,16 @@ from members.forms import (
     OfferFormSet,
     SeekFormSet,
 )
-from members.models import Affiliation, Member, MemberManager
+from members.models import (
+    Affiliation,
+    Member,
+    MemberManager,
+    MemberRedirect,
+    MemberStatus,
+)
 from members.selectors import member_visible_sections
 from members.services import profiles as services
+from members.services.claims import member_claimable
 from members.services.contact import contact_offer_for
 from search.views import index_search_page
 
@@ -38,9 +45,20 @@ def member_list(request):
 def member_detail(request, slug):
     """The public profile. Pending or suspended profiles are shown, as a
     preview, only to their managers and to site editors."""
-    member = get_object_or_404(
-        Member.objects.prefetch_related("sectors", "disciplines"), slug=slug
+    member = (
+        Member.objects.prefetch_related("sectors", "disciplines")
+        .filter(slug=slug)
+        .first()
     )
+    if member is None:
+        # The address of a profile merged into another (a published one:
+        # the redirect must not reveal an unpublished profile's address).
+        merged = get_object_or_404(
+            MemberRedirect.objects.select_related("member"),
+            slug=slug,
+            member__status=MemberStatus.PUBLISHED,
+        )
+        return redirect(merged.member, permanent=True)
     can_manage = services.member_manageable_by(member=member, user=request.user)
     if not member.is_public and not can_manage:
         raise Http404
@@ -61,6 +79,7 @@ def member_detail(request, slug):
             "can_manage": can_manage,
             "is_preview": not member.is_public,
             "contact_offer": contact_offer_for(user=request.user, receiver=member),
+            "claimable": member_claimable(member=member),
         },
     )
 
