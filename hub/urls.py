@@ -48,5 +48,6 @@ urlpatterns += i18n_patterns(
     path("search/", hub_views.site_search, name="search"),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
+    path("report/", include("hub.moderation_urls")),
     path("", include(wagtail_urls)),
 )

@@ -15,6 +15,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from hub.moderation_admin import (
+    MemberDecisionColumn,
+    MemberEditView,
+    member_decision_urlpatterns,
+)
 from members.forms import MemberAdminForm
 from members.models import ContactRequest, Member
 from members.selectors import network_figures
@@ -22,17 +27,26 @@ from members.views import admin as member_admin_views
 
 
 class MemberViewSet(SnippetViewSet):
-    """Editors moderate profiles here: publish, suspend, verify EMES criteria."""
+    """Editors moderate profiles here: approve or refuse pending ones in one
+    click from the list, suspend, verify EMES criteria."""
 
     model = Member
     icon = "group"
     menu_label = _("Members")
     menu_order = 200
     add_to_admin_menu = True
-    list_display = ["name", "kind", "status", "emes_verified", "updated_at"]
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "emes_verified",
+        "updated_at",
+        MemberDecisionColumn(),
+    ]
     list_filter = ["kind", "status", "emes_verified", "is_organisation"]
     search_fields = ["name", "headline", "description"]
     search_backend_name = None
+    edit_view_class = MemberEditView
     edit_handler = TabbedInterface(
         [
             ObjectList(
@@ -105,12 +119,25 @@ class MemberViewSet(SnippetViewSet):
                 heading=_("EMES and recognition"),
             ),
             ObjectList(
-                [FieldPanel("status"), InlinePanel("managers", label=_("Managers"))],
+                [
+                    FieldPanel("status"),
+                    FieldPanel("moderation_reason"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("reviewed_at", read_only=True),
+                            FieldPanel("reviewed_by", read_only=True),
+                        ]
+                    ),
+                    InlinePanel("managers", label=_("Managers")),
+                ],
                 heading=_("Moderation"),
             ),
         ],
         base_form_class=MemberAdminForm,
     )
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *member_decision_urlpatterns()]
 
 
 class ContactRequestViewSet(SnippetViewSet):

@@ -234,7 +234,11 @@ def project_submit(*, project: Project, user) -> Project:
         message=_("Only a draft can be submitted for review (this one is %(status)s).")
         % {"status": project.get_status_display()},
     )
-    return _set_status(project, ProjectStatus.SUBMITTED)
+    project = _set_status(project, ProjectStatus.SUBMITTED)
+    from hub.moderation import review_awaited_notify
+
+    review_awaited_notify(project=project)
+    return project
 
 
 def project_can_publish_directly(*, project: Project, user) -> bool:

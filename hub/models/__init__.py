@@ -8,6 +8,7 @@ from hub.models.base import HubPageMixin
 from hub.models.events import EventIndexPage, EventPage
 from hub.models.forms import FormField, FormPage
 from hub.models.home import HomePage, HomePageFeaturedExperiment
+from hub.models.moderation import Report, ReportCategory, ReportStatus
 from hub.models.news import NewsIndexPage, NewsPage, NewsPageTag
 from hub.models.site_settings import SiteSettings
 from hub.models.standard import StandardPage
@@ -25,6 +26,9 @@ __all__ = [
     "NewsIndexPage",
     "NewsPage",
     "NewsPageTag",
+    "Report",
+    "ReportCategory",
+    "ReportStatus",
     "Sector",
     "SiteSettings",
     "StandardPage",

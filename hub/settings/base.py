@@ -392,6 +392,18 @@ HUB_RATE_LIMITS = {
     "partner_invite_member": os.environ.get("HUB_LIMIT_PARTNER_INVITE_MEMBER", "3/d"),
     "manager_invite": os.environ.get("HUB_LIMIT_MANAGER_INVITE", "10/d"),
     "contact_form": os.environ.get("HUB_LIMIT_CONTACT_FORM", "5/h"),
+    # Reports about a profile or an experiment, per account or per address.
+    "report": os.environ.get("HUB_LIMIT_REPORT", "5/h"),
+}
+# How long personal data with no other use is kept, in days (pruned by
+# `manage.py hub_prune_personal_data`): dismissed suggestions, contact-form
+# submissions, and reports once an editor closed them.
+HUB_RETENTION_DAYS = {
+    "dismissals": int(os.environ.get("HUB_RETENTION_DISMISSALS_DAYS", "730")),
+    "contact_form_submissions": int(
+        os.environ.get("HUB_RETENTION_CONTACT_FORM_DAYS", "365")
+    ),
+    "reports": int(os.environ.get("HUB_RETENTION_REPORTS_DAYS", "365")),
 }
 # Wagtail's admin log-in and password reset under allauth's limits.
 WAGTAILADMIN_USER_LOGIN_FORM = "hub.admin_forms.AdminLoginForm"

@@ -10,25 +10,44 @@ Deleting an account:
   manager becomes owner);
 - keeps contact requests the account sent on behalf of a kept profile, since
   the receiver may still need them, but replaces their message and unlinks the
-  account.
+  account;
+- deletes the suggestions the account dismissed and the contact-form
+  submissions sent from one of its verified addresses; reports it sent stay
+  in the editors' queue without the account.
+
+Retention: `prune_expired_personal_data` deletes, past the periods of
+`HUB_RETENTION_DAYS`, dismissed suggestions, contact-form submissions and
+reports an editor closed (run daily by `manage.py hub_prune_personal_data` or
+the scheduler).
 """
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from members.models import ContactRequest, ManagerRole, Member, MemberManager
+from wagtail.contrib.forms.models import FormSubmission
+
+from hub.models import Report, ReportStatus
+from members.models import (
+    ContactRequest,
+    Dismissal,
+    ManagerRole,
+    Member,
+    MemberManager,
+)
 from projects.models import Project
 
 ANONYMISED_MESSAGE = "[This message was removed when its author deleted their account.]"
 
 
 def _member_data(member: Member) -> dict:
-    data = model_to_dict(member, exclude=["sectors", "disciplines"])
+    data = model_to_dict(member, exclude=["sectors", "disciplines", "reviewed_by"])
     data.update(
         {
             "slug": member.slug,
@@ -114,6 +133,62 @@ def _project_data(project: Project) -> dict:
     }
 
 
+def _dismissal_data(dismissal: Dismissal) -> dict:
+    return {
+        "by_me": None,
+        "for_member": dismissal.member.name if dismissal.member else None,
+        "for_experiment": dismissal.project.title if dismissal.project else None,
+        "suggested_member": (
+            dismissal.suggested_member.name if dismissal.suggested_member else None
+        ),
+        "suggested_experiment": (
+            dismissal.suggested_project.title if dismissal.suggested_project else None
+        ),
+        "created_at": dismissal.created_at,
+    }
+
+
+def _user_dismissals(*, user, member_ids):
+    return (
+        Dismissal.objects.filter(
+            Q(user=user) | Q(member__in=member_ids) | Q(project__owner__in=member_ids)
+        )
+        .select_related("member", "project", "suggested_member", "suggested_project")
+        .order_by("created_at", "pk")
+    )
+
+
+def _verified_addresses(user) -> set[str]:
+    from allauth.account.models import EmailAddress
+
+    return {
+        address.lower()
+        for address in EmailAddress.objects.filter(
+            user=user, verified=True
+        ).values_list("email", flat=True)
+    }
+
+
+def contact_form_submissions_of(*, user) -> list[FormSubmission]:
+    """Contact-form submissions sent from one of `user`'s *verified*
+    addresses (an unverified one could be anybody's)."""
+    addresses = _verified_addresses(user)
+    if not addresses:
+        return []
+    found = []
+    submissions = FormSubmission.objects.select_related("page").order_by(
+        "submit_time", "pk"
+    )
+    for submission in submissions.iterator():
+        values = submission.form_data.values() if submission.form_data else ()
+        if any(
+            isinstance(value, str) and value.strip().lower() in addresses
+            for value in values
+        ):
+            found.append(submission)
+    return found
+
+
 def user_data_export(*, user) -> dict:
     """Everything the site holds about `user` and the members they manage,
     private contact data included; serialise with DjangoJSONEncoder."""
@@ -171,6 +246,30 @@ def user_data_export(*, user) -> dict:
         ],
         "contact_requests": requests_data,
         "projects": [_project_data(project) for project in projects],
+        "dismissals": [
+            {**_dismissal_data(dismissal), "by_me": dismissal.user_id == user.pk}
+            for dismissal in _user_dismissals(user=user, member_ids=member_ids)
+        ],
+        "contact_form_submissions": [
+            {
+                "form": submission.page.title,
+                "submitted_at": submission.submit_time,
+                "form_data": submission.form_data,
+            }
+            for submission in contact_form_submissions_of(user=user)
+        ],
+        "reports": [
+            {
+                "about": str(report.target),
+                "category": report.category,
+                "text": report.text,
+                "status": report.status,
+                "created_at": report.created_at,
+            }
+            for report in Report.objects.filter(reporter=user)
+            .select_related("member", "project")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
@@ -179,6 +278,8 @@ class DeletionSummary:
     deleted_members: list[str] = field(default_factory=list)
     kept_members: list[str] = field(default_factory=list)
     anonymised_requests: int = 0
+    deleted_dismissals: int = 0
+    deleted_contact_form_submissions: int = 0
 
 
 def _members_with_manager_count(user):
@@ -220,6 +321,15 @@ def user_delete(*, user) -> DeletionSummary:
         summary.anonymised_requests = ContactRequest.objects.filter(
             sent_by=user
         ).update(message=ANONYMISED_MESSAGE, sent_by=None)
+        summary.deleted_dismissals, _counts = Dismissal.objects.filter(
+            user=user
+        ).delete()
+        submissions = [s.pk for s in contact_form_submissions_of(user=user)]
+        summary.deleted_contact_form_submissions, _counts = (
+            FormSubmission.objects.filter(pk__in=submissions).delete()
+        )
+        # Reports stay in the queue for the editors, without the account
+        # (Report.reporter is SET_NULL).
         user.delete()
     return summary
 
@@ -232,3 +342,37 @@ def _hand_over_ownership(*, member: Member, leaving) -> None:
     if successor is not None:
         successor.role = ManagerRole.OWNER
         successor.save(update_fields=["role"])
+
+
+# Retention -----------------------------------------------------------------
+
+
+def _cutoff(today: date, days: int) -> datetime:
+    start = datetime.combine(today - timedelta(days=days), time.min)
+    return timezone.make_aware(start) if settings.USE_TZ else start
+
+
+def prune_expired_personal_data(today: date | None = None) -> dict[str, int]:
+    """Delete what outlived its retention period (`HUB_RETENTION_DAYS`, in
+    days): dismissed suggestions, contact-form submissions, and reports an
+    editor closed (open reports wait for an editor). Returns what was deleted
+    per kind. Idempotent: run it daily."""
+    today = today or timezone.localdate()
+    days = settings.HUB_RETENTION_DAYS
+    with transaction.atomic():
+        dismissals, _counts = Dismissal.objects.filter(
+            created_at__lt=_cutoff(today, days["dismissals"])
+        ).delete()
+        submissions, _counts = FormSubmission.objects.filter(
+            submit_time__lt=_cutoff(today, days["contact_form_submissions"])
+        ).delete()
+        reports, _counts = (
+            Report.objects.exclude(status=ReportStatus.OPEN)
+            .filter(resolved_at__lt=_cutoff(today, days["reports"]))
+            .delete()
+        )
+    return {
+        "dismissals": dismissals,
+        "contact_form_submissions": submissions,
+        "reports": reports,
+    }

@@ -154,6 +154,9 @@ def member_create(*, user, form, offers=None, seeks=None) -> Member:
         for formset in (offers, seeks):
             if formset is not None:
                 _save_items(formset, member=member)
+    from hub.moderation import review_awaited_notify
+
+    review_awaited_notify(member=member)
     return member
 
 
