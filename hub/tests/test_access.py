@@ -215,6 +215,12 @@ CASES = {
         "post",
         logged_in(**dict.fromkeys(ROLES[1:], 404)),
     ),
+    # Claims: a managed profile has no claim form (a 404 that reveals nothing).
+    "members:claim": (
+        lambda w: [w.o["target"].slug],
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
+    ),
     "members:affiliations": (
         lambda w: [w.o["target"].slug],
         "get",
