@@ -23,6 +23,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BaseColumn, Column
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import EditView as SnippetEditView
 
 from hub.models import Report, ReportStatus
@@ -194,6 +195,17 @@ class ReportInspectView(InspectView):
         return context
 
 
+class ReportPermissionPolicy(ModelPermissionPolicy):
+    """Reports come from visitors' form only: nobody adds one in the admin
+    (it would name nothing to report)."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(user, set(actions) - {"add"})
+
+
 class ReportViewSet(ModelViewSet):
     """Visitors' reports: list them, open one, act on it."""
 
@@ -224,6 +236,10 @@ class ReportViewSet(ModelViewSet):
     # Reports come from visitors: editors close them with the actions of the
     # report's page, which set the dates and the editor.
     form_fields = ["resolution"]
+
+    @property
+    def permission_policy(self):
+        return ReportPermissionPolicy(self.model)
 
     def get_queryset(self, request):
         return Report.objects.select_related("member", "project")

@@ -508,3 +508,15 @@ def test_managers_read_the_refusal_reason_on_their_preview(client):
     page = client.get(member.get_absolute_url()).text
     assert "Add a description." in page
     assert reverse("report:member", kwargs={"slug": member.slug}) not in page
+
+
+def test_reports_cannot_be_added_by_hand_in_the_admin(client):
+    """A report comes from the public form only: the admin's add view is
+    closed (it used to answer a 500 on the missing target)."""
+    from hub.models import Report
+
+    client.force_login(make_editor())
+    assert "/admin/reports/new/" not in client.get("/admin/reports/").text
+    assert client.get("/admin/reports/new/").status_code == 302
+    assert client.post("/admin/reports/new/", {"resolution": "x"}).status_code == 302
+    assert not Report.objects.exists()
