@@ -154,10 +154,15 @@ def member_create(*, user, form, offers=None, seeks=None) -> Member:
         for formset in (offers, seeks):
             if formset is not None:
                 _save_items(formset, member=member)
+    _review_awaited(member=member)
+    return member
+
+
+def _review_awaited(*, member: Member) -> None:
+    """The profile is pending: the editors who moderate it are told."""
     from hub.moderation import review_awaited_notify
 
     review_awaited_notify(member=member)
-    return member
 
 
 # Per badge: the answers it verified and the fields that record the check.
@@ -191,13 +196,16 @@ def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Mem
         for name in MODERATED_FIELDS:
             setattr(updated, name, stored[name])
         revoked = member_verification_revoke(member=updated, stored=stored)
-        if revoked and updated.status == MemberStatus.PUBLISHED:
+        sent_back = bool(revoked) and updated.status == MemberStatus.PUBLISHED
+        if sent_back:
             updated.status = MemberStatus.PENDING
         updated.save()
         form.save_m2m()
         for formset in (offers, seeks):
             if formset is not None:
                 _save_items(formset, member=updated)
+    if sent_back:
+        _review_awaited(member=updated)
     return updated
 
 

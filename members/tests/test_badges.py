@@ -117,9 +117,11 @@ def test_index_document_carries_only_verified_recognition():
     assert instance.regional_recognition is True
 
 
-def test_editing_verified_emes_answers_clears_verification(client, owner):
-    """The owner changes the wage ratio: the badge goes and an editor reviews
-    the profile again."""
+def test_editing_verified_emes_answers_clears_verification(
+    client, owner, editor, mailoutbox
+):
+    """The owner changes the wage ratio: the badge goes, the profile waits for
+    review again and the editors are told."""
     member = verified_emes_member(owner)
     client.force_login(owner)
     url = reverse("members:edit", kwargs={"slug": member.slug})
@@ -130,6 +132,8 @@ def test_editing_verified_emes_answers_clears_verification(client, owner):
     assert member.emes_verified_at is None
     assert member.emes_verified_by is None
     assert member.status == MemberStatus.PENDING
+    assert [m.to for m in mailoutbox] == [[editor.email]]
+    assert "hidden until an editor reviews" in client.get(response["Location"]).text
     assert EMES_BADGE not in client.get(member.get_absolute_url()).text
 
 

@@ -131,10 +131,21 @@ def member_edit(request, slug):
     offers = OfferFormSet(data, instance=member, prefix="offers")
     seeks = SeekFormSet(data, instance=member, prefix="seeks")
     if data is not None and all(f.is_valid() for f in (form, offers, seeks)):
+        was_public = member.status == MemberStatus.PUBLISHED
         member = services.member_update(
             member=member, user=request.user, form=form, offers=offers, seeks=seeks
         )
-        messages.success(request, _("Your changes are saved."))
+        if was_public and member.status == MemberStatus.PENDING:
+            messages.warning(
+                request,
+                _(
+                    "Your changes are saved. You changed answers an editor had "
+                    "verified: your profile is hidden until an editor reviews "
+                    "it again."
+                ),
+            )
+        else:
+            messages.success(request, _("Your changes are saved."))
         return redirect("members:edit", slug=member.slug)
     return render(
         request,
