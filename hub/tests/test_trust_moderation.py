@@ -520,3 +520,19 @@ def test_reports_cannot_be_added_by_hand_in_the_admin(client):
     assert client.get("/admin/reports/new/").status_code == 302
     assert client.post("/admin/reports/new/", {"resolution": "x"}).status_code == 302
     assert not Report.objects.exists()
+
+
+def test_privacy_page_and_download_cover_the_new_records(client, tree):
+    """The download (JSON) carries the contact-form message; the page says
+    what is deleted and when."""
+    import json
+
+    user = make_user("amina")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True)
+    contact_form_submission(tree, user.email)
+    client.force_login(user)
+    page = client.get(reverse("dashboard:privacy")).text
+    assert "contact-form messages and closed reports after one year" in page
+    download = client.get(reverse("dashboard:privacy_export"))
+    data = json.loads(download.content)
+    assert data["contact_form_submissions"][0]["form_data"]["message"] == "Hello"
