@@ -184,6 +184,29 @@ def member_decision_notify(*, member: Member) -> int:
     return _send(messages, f"the moderation decision on member {member.pk}")
 
 
+def project_review_publish(*, project, user):
+    """An editor publishes an experiment submitted for review; the managers
+    of its publisher are told, each in their language."""
+    from projects.services import project_publish
+
+    if not user_may_moderate(user=user, model=Project):
+        raise PermissionDenied(_("You may not moderate experiments."))
+    project = project_publish(project=project, user=user)
+    addresses = _manager_addresses(project.owner) if project.owner_id else []
+    messages = email_messages(
+        prefix="projects/email/moderation_published",
+        context={
+            "project": project,
+            "project_url": absolute_reverse_lazy(
+                "projects:detail", kwargs={"slug": project.slug}
+            ),
+        },
+        languages=address_languages(addresses),
+    )
+    _send(messages, f"the publication notice of experiment {project.pk}")
+    return project
+
+
 # Editors told --------------------------------------------------------------
 
 

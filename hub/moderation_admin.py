@@ -33,11 +33,14 @@ from hub.moderation import (
     ReportAction,
     member_review,
     member_status_recorded,
+    project_review_publish,
     report_act,
     reports_open_count,
     user_may_moderate,
 )
 from members.models import Member, MemberStatus
+from projects.models import Project, ProjectStatus
+from projects.services import ProjectTransitionError
 
 MEMBER_LIST_URL = "wagtailsnippets_members_member:list"
 
@@ -72,6 +75,60 @@ class MemberDecisionColumn(BaseColumn):
                 "wagtailsnippets_members_member:refuse", args=[instance.pk]
             )
         return context
+
+
+class ProjectDecisionColumn(BaseColumn):
+    """Publish (a one-click POST form) on each submitted experiment."""
+
+    cell_template_name = "wagtailadmin/moderation/decision_cell.html"
+
+    def __init__(self, name="decision", **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Review"))
+        super().__init__(name, **kwargs)
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = context.get("request")
+        may_decide = (
+            request is not None
+            and instance.status == ProjectStatus.SUBMITTED
+            and user_may_moderate(user=request.user, model=Project)
+        )
+        context["may_decide"] = may_decide
+        if may_decide:
+            context["csrf_token"] = get_token(request)
+            context["approve_url"] = reverse(
+                "wagtailsnippets_projects_project:publish", args=[instance.pk]
+            )
+            context["approve_label"] = _("Publish")
+        return context
+
+
+@require_POST
+def project_publish_view(request, pk):
+    if not user_may_moderate(user=request.user, model=Project):
+        raise PermissionDenied
+    project = get_object_or_404(Project, pk=pk, status=ProjectStatus.SUBMITTED)
+    list_url = (
+        reverse("wagtailsnippets_projects_project:list")
+        + f"?status={ProjectStatus.SUBMITTED}"
+    )
+    try:
+        project_review_publish(project=project, user=request.user)
+    except ProjectTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(title)s is published; its managers were told.")
+            % {"title": project.title},
+        )
+    return HttpResponseRedirect(list_url)
+
+
+def project_decision_urlpatterns() -> list:
+    """Mounted by the experiment viewset next to its own views."""
+    return [path("publish/<int:pk>/", project_publish_view, name="publish")]
 
 
 def _pending_list_url() -> str:

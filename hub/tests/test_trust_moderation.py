@@ -536,3 +536,25 @@ def test_privacy_page_and_download_cover_the_new_records(client, tree):
     download = client.get(reverse("dashboard:privacy_export"))
     data = json.loads(download.content)
     assert data["contact_form_submissions"][0]["form_data"]["message"] == "Hello"
+
+
+def test_submitted_experiments_are_published_in_one_click(client):
+    """The submitted list carries a Publish button (a POST form); the
+    managers of the publisher are told in their language."""
+    editor = make_editor()
+    owner = make_user("owner", "nl")
+    member = managed(owner)
+    project = ProjectFactory(owner=member, status=ProjectStatus.SUBMITTED)
+    client.force_login(editor)
+    listing = client.get(
+        "/admin/snippets/projects/project/", {"status": "submitted"}
+    ).text
+    publish_url = f"/admin/snippets/projects/project/publish/{project.pk}/"
+    assert f'action="{publish_url}"' in listing
+    assert client.get(publish_url).status_code == 405
+    assert client.post(publish_url).status_code == 302
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.PUBLISHED
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert 'lang="nl"' in html_of(mail.outbox[0])
+    assert "/nl/projects/" in mail.outbox[0].body
