@@ -14,6 +14,8 @@ from wagtail.signals import (
 from hub.middleware import page_cache_clear
 from hub.models.base import TextLanguageMixin
 from hub.models.site_settings import SiteSettings
+from members.models import Member
+from members.permissions import member_may_appear
 
 
 # Wagtail sends these with the page's own class as the sender: any page counts.
@@ -32,6 +34,14 @@ def page_deleted(sender, **kwargs):
 @receiver(post_save, sender=SiteSettings)
 def site_settings_saved(sender, **kwargs):
     page_cache_clear()
+
+
+@receiver(post_save, sender=Member)
+def member_saved(sender, instance, **kwargs):
+    """A member that may not appear (suspended, refused, pending) may still be
+    on a cached page: its experiments among the home page's."""
+    if not member_may_appear(instance):
+        page_cache_clear()
 
 
 @receiver(copy_for_translation_done)

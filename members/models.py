@@ -16,6 +16,7 @@ from modelcluster.models import ClusterableModel
 from hub.taxonomy import Commune, Discipline, Sector
 from hub.validators import one_line_errors
 from members.enterprise import EnterpriseNumberField, enterprise_number_display
+from members.permissions import member_appearing_q, member_may_appear
 from search.models import IndexedModel
 
 
@@ -83,7 +84,8 @@ RECOGNITION_ANSWERS = ("regional_recognition", "recognition_date", "recognition_
 
 class MemberQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=MemberStatus.PUBLISHED)
+        """Members that may appear anywhere public (members.permissions)."""
+        return self.filter(member_appearing_q())
 
     def managed_by(self, user):
         if not user.is_authenticated:
@@ -280,7 +282,7 @@ class Member(index.Indexed, IndexedModel, ClusterableModel):
 
     @property
     def is_public(self) -> bool:
-        return self.status == MemberStatus.PUBLISHED
+        return member_may_appear(self)
 
     def visibility_of(self, section: str) -> str:
         return self.visibility.get(section, Visibility.PUBLIC)

@@ -7,9 +7,7 @@ def viewer_is_member(*, user) -> bool:
     """Logged-in users who manage a published profile count as network members."""
     if not user.is_authenticated:
         return False
-    return Member.objects.filter(
-        managers__user=user, status=MemberStatus.PUBLISHED
-    ).exists()
+    return Member.objects.published().filter(managers__user=user).exists()
 
 
 def member_visible_sections(*, member: Member, user) -> set[str]:

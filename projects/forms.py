@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.taxonomy import Discipline, Sector
 from members.models import Member
+from members.permissions import member_preparing_q
 from projects.models import PartnerRole, Project, ProjectNeed
 from search.labels import LANGUAGE_NAMES, SDG_NAMES
 
@@ -107,7 +108,11 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Member.objects.managed_by(user).order_by("name")
+        self.fields["owner"].queryset = (
+            Member.objects.managed_by(user)
+            .filter(member_preparing_q())
+            .order_by("name")
+        )
         self.fields["owner"].empty_label = _("Choose one of your profiles…")
         self.fields["commune"].choices = [
             ("", _("Choose a commune…")),

@@ -13,6 +13,7 @@ from modelcluster.models import ClusterableModel
 from hub.taxonomy import Commune, Discipline, Sector
 from hub.validators import one_line_errors
 from members.models import Member, MemberKind, unique_slug
+from members.permissions import project_appearing_q, project_may_appear
 from search.models import IndexedModel
 
 
@@ -45,7 +46,9 @@ class PartnerRole(models.TextChoices):
 
 class ProjectQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=ProjectStatus.PUBLISHED)
+        """Experiments that may appear anywhere public: published, by a member
+        that may appear (members.permissions)."""
+        return self.filter(project_appearing_q())
 
 
 class Project(IndexedModel, ClusterableModel):
@@ -158,7 +161,7 @@ class Project(IndexedModel, ClusterableModel):
 
     @property
     def is_public(self) -> bool:
-        return self.status == ProjectStatus.PUBLISHED
+        return project_may_appear(self)
 
 
 class ProjectPartner(IndexedModel):

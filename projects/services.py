@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 from hub.emails import email_messages
 from hub.throttling import limit_consume
 from members.accounts import address_languages
-from members.models import Member, MemberStatus, unique_slug
+from members.models import Member, unique_slug
+from members.permissions import (
+    member_appearing_q,
+    member_may_act,
+    member_may_appear,
+    member_require_act,
+    member_require_prepare,
+)
 from projects.models import (
     PartnerRole,
     Project,
@@ -94,7 +101,7 @@ def project_visible_to(*, project: Project, user) -> bool:
 def project_public_partnerships(*, project: Project) -> QuerySet[ProjectPartner]:
     """Partners shown on the public page: confirmed, with a published profile."""
     return project.partnerships.filter(
-        confirmed=True, member__status=MemberStatus.PUBLISHED
+        member_appearing_q("member__"), confirmed=True
     ).select_related("member")
 
 
@@ -122,18 +129,20 @@ def partnership_answerable_by(*, partnership: ProjectPartner, user) -> bool:
 def _check_manages_member(*, member: Member, user) -> None:
     if not Member.objects.managed_by(user).filter(pk=member.pk).exists():
         raise PermissionDenied(_("You do not manage this member."))
+    member_require_prepare(member)
 
 
 def _check_manages_project(*, project: Project, user) -> None:
+    """A manager of the owner, which may still prepare (not suspended)."""
     if not project_managed_by(project=project, user=user):
         raise PermissionDenied(_("You do not manage this experiment."))
+    member_require_prepare(project.owner)
 
 
 def _check_manager_or_editor(*, project: Project, user) -> None:
-    if not (
-        user_is_editor(user=user) or project_managed_by(project=project, user=user)
-    ):
-        raise PermissionDenied(_("You do not manage this experiment."))
+    if user_is_editor(user=user):
+        return
+    _check_manages_project(project=project, user=user)
 
 
 def _ensure_owner_is_coordinator(*, project: Project) -> None:
@@ -243,10 +252,8 @@ def project_submit(*, project: Project, user) -> Project:
 
 def project_can_publish_directly(*, project: Project, user) -> bool:
     """Managers whose owner member is published skip the editors' review."""
-    return (
-        project.owner is not None
-        and project.owner.status == MemberStatus.PUBLISHED
-        and project_managed_by(project=project, user=user)
+    return member_may_act(project.owner) and project_managed_by(
+        project=project, user=user
     )
 
 
@@ -348,8 +355,7 @@ def _check_may_invite(*, project: Project, member: Member, user) -> None:
     """An invitation e-mails another member's managers: only from a published
     profile (a pending one could reach anyone around the contact limit), and
     within the limits per inviting account and per invited member."""
-    owner = project.owner
-    if owner is not None and owner.status != MemberStatus.PUBLISHED:
+    if not member_may_act(project.owner):
         raise ValidationError(
             _(
                 "Partners can be invited once your profile is published; "
@@ -381,7 +387,7 @@ def partner_add(
     otherwise it waits for the member's managers, who get an e-mail.
     """
     _check_manages_project(project=project, user=user)
-    if member.status != MemberStatus.PUBLISHED:
+    if not member_may_appear(member):
         raise ValidationError(_("Only published members can be added as partners."))
     if project.partnerships.filter(member=member).exists():
         raise ValidationError(
@@ -420,6 +426,7 @@ def partnership_confirm(*, partnership: ProjectPartner, user) -> ProjectPartner:
     """The partner member's manager accepts: the partner becomes public."""
     if not partnership_answerable_by(partnership=partnership, user=user):
         raise PermissionDenied(_("You do not manage this member."))
+    member_require_act(partnership.member)
     if partnership.confirmed:
         raise ValidationError(_("This partnership is already confirmed."))
     partnership.confirmed = True

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from members.models import Member, MemberKind
+from members.permissions import member_may_prepare, member_require_prepare
 from members.services.contact import contact_offer_for
 from members.services.suggestions import dismissal_create
 from projects import services
@@ -35,7 +36,10 @@ def project_detail(request, slug):
     project = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
     if not services.project_visible_to(project=project, user=request.user):
         raise Http404
-    can_manage = services.project_managed_by(project=project, user=request.user)
+    # The managers of a suspended member see the preview, but change nothing.
+    can_manage = services.project_managed_by(
+        project=project, user=request.user
+    ) and member_may_prepare(project.owner)
     is_editor = services.user_is_editor(user=request.user)
     context = _similar_context(project)
     if can_manage:
@@ -161,10 +165,12 @@ def project_suggestion_dismiss(request, slug, member_pk):
 
 
 def _managed_project(request, slug) -> Project:
-    """The project for a change view; 404 unless `request.user` manages it."""
+    """The project for a change view; 404 unless `request.user` manages it,
+    403 when its owner may not prepare (suspended or refused)."""
     project = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
     if not services.project_managed_by(project=project, user=request.user):
         raise Http404
+    member_require_prepare(project.owner)
     return project
 
 
@@ -231,8 +237,11 @@ def _transition(request, slug, action, success_message):
     except services.ProjectTransitionError as error:
         messages.error(request, str(error))
     except PermissionDenied as error:
-        # Published projects are visible to all: say no rather than hide them.
-        if not project.is_public:
+        # Published projects are visible to all, and their managers see the
+        # others: say no rather than hide them.
+        if not project.is_public and not services.project_managed_by(
+            project=project, user=request.user
+        ):
             raise Http404 from error
         raise
     else:

@@ -24,13 +24,18 @@ from elasticsearch_dsl import (
     token_filter,
 )
 
-from members.models import Member, MemberStatus, Offer, Seek, Visibility
+from members.models import Member, Offer, Seek, Visibility
+from members.permissions import (
+    member_may_appear,
+    member_status_may_appear,
+    project_may_appear,
+    project_status_may_appear,
+)
 from projects.models import (
     NeedStatus,
     Project,
     ProjectNeed,
     ProjectPartner,
-    ProjectStatus,
 )
 from search import embeddings
 from search.text import fold, stem_folded
@@ -154,7 +159,7 @@ class MemberDocument(Document):
         record["projects"] = [
             (p.project.pk, p.project.title, p.project.summary, p.project.keywords)
             for p in member.partnerships.all()
-            if p.project.status == ProjectStatus.PUBLISHED
+            if project_may_appear(p.project)
         ]
         return record
 
@@ -193,15 +198,16 @@ class MemberDocument(Document):
                 "project__summary",
                 "project__keywords",
                 "project__status",
+                "project__owner__status",
             )
         )
         _attach(
             records,
             "projects",
             (
-                (row[0], row[1:-1])
+                (row[0], row[1:-2])
                 for row in partnerships
-                if row[-1] == ProjectStatus.PUBLISHED
+                if project_status_may_appear(row[-2], row[-1])
             ),
         )
         return records
@@ -340,7 +346,7 @@ class ProjectDocument(Document):
         record["partners"] = [
             (p.member.pk, p.member.name, p.member.slug)
             for p in project.partnerships.all()
-            if p.member.status == MemberStatus.PUBLISHED
+            if member_may_appear(p.member)
         ]
         return record
 
@@ -378,7 +384,7 @@ class ProjectDocument(Document):
             (
                 (row[0], row[1:-1])
                 for row in partnerships
-                if row[-1] == MemberStatus.PUBLISHED
+                if member_status_may_appear(row[-1])
             ),
         )
         return records
@@ -423,7 +429,7 @@ def _member_partnerships():
     """A member's confirmed partnerships, with their projects."""
     return (
         ProjectPartner.objects.filter(confirmed=True)
-        .select_related("project")
+        .select_related("project__owner")
         .order_by("pk")
     )
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Max, Q
 
-from members.models import ContactRequest, ContactStatus
+from members.models import ContactRequest, ContactStatus, Member
+from members.permissions import member_appearing_q, project_appearing_q
 from projects.models import Project, ProjectPartner
 
 RELOAD_CHECK_SECONDS = 30
@@ -42,7 +43,9 @@ class CollaborationGraph:
         projects_of: dict[int, list[int]] = defaultdict(list)
         members_of: dict[int, list[int]] = defaultdict(list)
         rows = ProjectPartner.objects.filter(
-            confirmed=True, project__status="published"
+            project_appearing_q("project__"),
+            member_appearing_q("member__"),
+            confirmed=True,
         ).values_list("member_id", "project_id")
         for member_id, project_id in rows.iterator(chunk_size=10_000):
             projects_of[member_id].append(project_id)
@@ -90,25 +93,32 @@ class CollaborationGraph:
 
 
 def _collaborations():
-    """Accepted contact requests that led to a collaboration."""
+    """Accepted contact requests that led to a collaboration, between two
+    members that may still appear."""
     return ContactRequest.objects.filter(
-        status=ContactStatus.ACCEPTED, led_to_collaboration=True
+        member_appearing_q("sender__"),
+        member_appearing_q("receiver__"),
+        status=ContactStatus.ACCEPTED,
+        led_to_collaboration=True,
     )
 
 
 def _signature() -> tuple:
     """Changes whenever an edge may have: partnerships added, removed or
-    confirmed, projects published or archived, collaborations recorded."""
+    confirmed, projects published or archived, members suspended or
+    published, collaborations recorded."""
     partners = ProjectPartner.objects.aggregate(
         n=Count("id"), last=Max("id"), confirmed=Count("id", filter=Q(confirmed=True))
     )
     projects = Project.objects.aggregate(changed=Max("updated_at"))
+    members = Member.objects.aggregate(changed=Max("updated_at"))
     contacts = _collaborations().aggregate(n=Count("id"), last=Max("id"))
     return (
         partners["n"],
         partners["last"],
         partners["confirmed"],
         projects["changed"],
+        members["changed"],
         contacts["n"],
         contacts["last"],
     )

@@ -711,7 +711,7 @@ def _cited(candidates) -> tuple[dict[int, str], dict[int, str]]:
         if c.habit:
             partners.add(c.habit[0])
     names = Member.objects.published().filter(pk__in=partners)
-    titles = Project.objects.filter(pk__in=projects, status="published")
+    titles = Project.objects.published().filter(pk__in=projects)
     return (
         dict(names.values_list("pk", "name")) if partners else {},
         dict(titles.values_list("pk", "title")) if projects else {},

@@ -11,10 +11,20 @@ from search.services import outbox_enqueue
 def member_changed(sender, instance: Member, **kwargs):
     targets = [("member", instance.pk)]
     if kwargs.get("signal") is post_save:
-        # Project documents carry their partners' names.
+        # Project documents carry their partners' names; the experiments it
+        # owns appear only while it may (members.permissions), and their
+        # partners' documents carry them in their track records.
         targets += [
             ("project", pk)
             for pk in instance.partnerships.values_list("project_id", flat=True)
+        ]
+        owned = list(instance.owned_projects.values_list("pk", flat=True))
+        targets += [("project", pk) for pk in owned]
+        targets += [
+            ("member", pk)
+            for pk in ProjectPartner.objects.filter(project__in=owned)
+            .exclude(member=instance)
+            .values_list("member_id", flat=True)
         ]
     outbox_enqueue(targets=targets)
 

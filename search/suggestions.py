@@ -23,6 +23,7 @@ from elasticsearch import NotFoundError
 from elasticsearch_dsl import Q, Search
 
 from members.models import Member, MemberKind, Offer, Seek, Visibility
+from members.permissions import project_appearing_q
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
@@ -173,7 +174,7 @@ def _member_profile(member: Member, *, public_only: bool) -> _Profile:
     sectors = list(member.sectors.all())
     disciplines = list(member.disciplines.all())
     track = ProjectPartner.objects.filter(
-        member=member, confirmed=True, project__status="published"
+        project_appearing_q("project__"), member=member, confirmed=True
     ).values_list("project__title", "project__summary")[:10]
     parts = [member.headline, member.description, *offers, *skills]
     parts += [label for term in sectors + disciplines for label in term.labels]
@@ -356,7 +357,8 @@ def _titles(ids) -> dict[int, str]:
     from projects.models import Project
 
     positive = {pk for pk in ids if pk > 0}
-    return dict(Project.objects.filter(pk__in=positive).values_list("pk", "title"))
+    titles = Project.objects.published().filter(pk__in=positive)
+    return dict(titles.values_list("pk", "title"))
 
 
 # Experiments a member could join ---------------------------------------------

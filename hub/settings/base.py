@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_prometheus",
+    # django-ninja's static Swagger UI: the API docs page loads it from our
+    # origin (the CSP blocks the CDN copy ninja uses when it is not an app).
+    "ninja",
     # Background work (hub/tasks.py, */tasks.py): Django's task framework with
     # its database backend; `manage.py db_worker` runs the tasks.
     "django_tasks",

@@ -542,42 +542,8 @@ def _url(name, args, world):
     return reverse(name.split("#")[0], args=list(args))
 
 
-# Issue 16 class 2: the (case, roles) that fail until suspended, pending and
-# refused members are stopped everywhere.
-STOPPED_TODAY = {
-    "api-v1:project_detail#pending": ROLES,
-    "api-v1:project_detail#suspended": ROLES,
-    "api-v1:project_matches#suspended": ROLES,
-    "projects:detail#pending": (A, M, O, U),
-    "projects:detail#suspended": (A, M, O, P),
-    "contacts:accept#pending": (P,),
-    "contacts:accept#suspended": (U,),
-    "contacts:decline#suspended": (U,),
-    "members:affiliations#suspended": (U,),
-    "members:edit#suspended": (U,),
-    "members:managers#suspended": (U,),
-    "projects:edit#suspended": (U,),
-    "projects:needs#suspended": (U,),
-    "projects:partners#suspended": (U,),
-    "projects:submit#suspended": (U,),
-    "projects:suggested_partners#suspended": (U,),
-}
-
-
-def _matrix_params():
-    for case in sorted(CASES):
-        for role in ROLES:
-            marks = ()
-            if role in STOPPED_TODAY.get(case, ()):
-                marks = pytest.mark.xfail(
-                    strict=True,
-                    reason="issue 16 class 2: suspended and pending members act "
-                    "and their experiments stay public",
-                )
-            yield pytest.param(case, role, marks=marks, id=f"{case}-{role}")
-
-
-@pytest.mark.parametrize(("case", "role"), _matrix_params())
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_access_matrix(db, client, access_world, role, case):
     args, method, expected = CASES[case]
     name = case.split("#")[0]
@@ -713,10 +679,6 @@ def _stopped_named(text: str) -> list[str]:
     return [name for name in STOPPED_NAMES if name.lower() in lowered]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 class 2: stopped members still appear on public surfaces",
-)
 def test_stopped_members_never_in_raw_index_documents(db, access_world):
     """No member or experiment document names a suspended, pending or refused
     member or one of its experiments (track records and partner lists
@@ -727,10 +689,6 @@ def test_stopped_members_never_in_raw_index_documents(db, access_world):
             assert _stopped_named(json.dumps(hit["_source"])) == [], hit["_id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 class 2: stopped members still appear on public surfaces",
-)
 @pytest.mark.parametrize("role", ["anonymous", "other"])
 def test_stopped_members_never_on_public_pages_or_api(db, client, access_world, role):
     """Every page and API endpoint a visitor (or an unrelated member) reaches
@@ -774,9 +732,12 @@ def test_stopped_members_never_on_public_pages_or_api(db, client, access_world, 
         response = client.get(url, {"size": 50} if "/api/" in url else {})
         assert response.status_code == 200, url
         assert _stopped_named(response.content.decode()) == [], url
-    for partners in (
-        [w.o["target"].slug],
-        [w.o["target"].slug, w.o["suspended"].slug, w.o["pending_member"].slug],
+    # A stopped member named as a partner is unknown, like a made-up slug.
+    for partners, status in (
+        ([w.o["target"].slug], 200),
+        ([w.o["target"].slug, w.o["suspended"].slug], 422),
+        ([w.o["target"].slug, w.o["pending_member"].slug], 422),
+        ([w.o["target"].slug, "no-such-member"], 422),
     ):
         response = client.post(
             reverse("api-v1:draft_matches"),
@@ -788,14 +749,12 @@ def test_stopped_members_never_on_public_pages_or_api(db, client, access_world, 
             },
             content_type="application/json",
         )
-        assert response.status_code == 200, partners
+        assert response.status_code == status, partners
         assert _stopped_named(response.content.decode()) == [], partners
+        if status == 422:
+            assert response.json()["detail"] == f"Unknown partners: {partners[1]}."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 class 2: stopped members still appear on public surfaces",
-)
 def test_stopped_members_never_in_public_export(db, access_world, tmp_path):
     """`hub_export` without --private leaves out the stopped members and
     their experiments."""

@@ -26,7 +26,12 @@ from members.models import (
     ContactStatus,
     ManagerRole,
     Member,
-    MemberStatus,
+)
+from members.permissions import (
+    member_appearing_q,
+    member_may_act,
+    member_may_prepare,
+    member_require_act,
 )
 from projects.models import PartnerRole, Project
 
@@ -128,13 +133,14 @@ def contact_details(*, contact_request: ContactRequest, side: str) -> ContactDet
 def contact_request_other_side(
     *, user, contact_request: ContactRequest
 ) -> ContactDetails | None:
-    """What `user` may see of the other side: nothing until accepted."""
+    """What `user` may see of the other side: nothing until accepted, and
+    nothing through a side that may no longer act (suspended, refused)."""
     if not contact_request.is_accepted:
         return None
     roles = contact_request_roles(user=user, contact_request=contact_request)
-    if "sender" in roles:
+    if "sender" in roles and member_may_act(contact_request.sender):
         return contact_details(contact_request=contact_request, side="receiver")
-    if "receiver" in roles:
+    if "receiver" in roles and member_may_act(contact_request.receiver):
         return contact_details(contact_request=contact_request, side="sender")
     return None
 
@@ -209,9 +215,9 @@ def project_contact_member(*, project: Project) -> Member | None:
         return project.owner
     coordination = (
         project.partnerships.filter(
+            member_appearing_q("member__"),
             role=PartnerRole.COORDINATOR,
             confirmed=True,
-            member__status=MemberStatus.PUBLISHED,
         )
         .select_related("member")
         .order_by("pk")
@@ -250,17 +256,17 @@ def contact_offer_for(
         return ContactOffer(access=ContactAccess.CLOSED, **offer)
     if not user.is_authenticated:
         return ContactOffer(access=ContactAccess.ANONYMOUS, **offer)
-    statuses = set(managed.values_list("status", flat=True))
-    if not statuses:
+    profiles = list(managed.only("pk", "status"))
+    if not profiles:
         return ContactOffer(access=ContactAccess.NO_MEMBER, **offer)
-    if MemberStatus.PUBLISHED not in statuses:
+    senders = [profile.pk for profile in profiles if member_may_act(profile)]
+    if not senders:
         access = (
             ContactAccess.PENDING_PROFILE
-            if MemberStatus.PENDING in statuses
+            if any(member_may_prepare(profile) for profile in profiles)
             else ContactAccess.SUSPENDED_PROFILE
         )
         return ContactOffer(access=access, **offer)
-    senders = list(managed.published().values_list("pk", flat=True))
     waiting = (
         ContactRequest.objects.filter(
             Q(sender__in=senders, receiver=receiver)
@@ -357,7 +363,7 @@ def contact_request_create(
         raise PermissionDenied(_("You do not manage this member."))
     if sender.pk == receiver.pk:
         raise ValidationError(_("A member cannot send a contact request to itself."))
-    if not sender.is_public:
+    if not member_may_act(sender):
         raise ValidationError(
             {
                 "sender": _(
@@ -366,7 +372,7 @@ def contact_request_create(
                 )
             }
         )
-    if not receiver.is_public or not receiver.open_to_collaboration:
+    if not member_may_act(receiver) or not receiver.open_to_collaboration:
         raise ValidationError(
             _("This member does not accept contact requests at the moment.")
         )
@@ -437,6 +443,14 @@ def contact_request_answer(
     """
     if not _manages(user, contact_request.receiver):
         raise PermissionDenied(_("Only the receiver can answer this request."))
+    member_require_act(contact_request.receiver)
+    if not member_may_act(contact_request.sender):
+        raise ValidationError(
+            _(
+                "This member is no longer on the network: the request cannot be "
+                "answered."
+            )
+        )
     reply = (reply or "").strip()
     if len(reply) > REPLY_MAX_LENGTH:
         raise ValidationError(
@@ -533,6 +547,9 @@ def contact_request_mark_collaboration(
         or _manages(user, contact_request.receiver)
     ):
         raise PermissionDenied(_("You are not part of this contact request."))
+    for side in (contact_request.sender, contact_request.receiver):
+        if _manages(user, side):
+            member_require_act(side)
     if not contact_request.is_accepted:
         raise ValidationError(
             _("Only an accepted request can be marked as a collaboration.")

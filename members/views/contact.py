@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from members.models import ContactStatus, Member
+from members.permissions import member_may_act
 from members.services.contact import (
     MESSAGE_MAX_LENGTH,
     MESSAGE_MIN_LENGTH,
@@ -208,10 +209,15 @@ def contact_request_detail(request, pk):
             "contact_request": contact_request,
             "is_sender": "sender" in roles,
             "is_receiver": "receiver" in roles,
-            "can_answer": pending and "receiver" in roles,
+            "can_answer": pending
+            and "receiver" in roles
+            and member_may_act(contact_request.receiver)
+            and member_may_act(contact_request.sender),
             "can_withdraw": pending and "sender" in roles,
             "can_mark_collaboration": contact_request.is_accepted
-            and not contact_request.led_to_collaboration,
+            and not contact_request.led_to_collaboration
+            and member_may_act(contact_request.sender)
+            and member_may_act(contact_request.receiver),
             "other": contact_request_other_side(
                 user=request.user, contact_request=contact_request
             ),

@@ -29,6 +29,7 @@ from members.models import (
     MemberRedirect,
     MemberStatus,
 )
+from members.permissions import member_require_prepare
 from members.selectors import member_visible_sections
 from members.services import profiles as services
 from members.services.claims import member_claimable
@@ -85,7 +86,14 @@ def member_detail(request, slug):
 
 
 def _member_for_change(request, slug) -> Member:
-    return get_object_or_404(services.members_for_change(user=request.user), slug=slug)
+    """404 unless `request.user` may change the member; 403 to the managers of
+    a suspended or refused one (site editors still change it)."""
+    member = get_object_or_404(
+        services.members_for_change(user=request.user), slug=slug
+    )
+    if not services.user_is_editor(user=request.user):
+        member_require_prepare(member)
+    return member
 
 
 def _add_errors(form, error: ValidationError) -> None:

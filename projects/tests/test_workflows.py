@@ -105,7 +105,8 @@ def message_texts(response):
 @pytest.mark.django_db
 def test_create_submit_publish_flow(client, manager, owner, editor):
     """A draft created by a manager is hidden from visitors (404) but previewed
-    by its manager; once submitted and published by an editor it is public."""
+    by its manager; once submitted and published by an editor it is public as
+    soon as its owner's profile is (members.permissions)."""
     # The owner profile is still pending, so the editors review the project.
     owner.status = MemberStatus.PENDING
     owner.save()
@@ -147,12 +148,15 @@ def test_create_submit_publish_flow(client, manager, owner, editor):
     assert project.status == ProjectStatus.PUBLISHED
 
     client.logout()
+    # An experiment appears with its owner: not while the profile is pending.
+    assert client.get(project.get_absolute_url()).status_code == 404
+    owner.status = MemberStatus.PUBLISHED
+    owner.save()
     public = client.get(project.get_absolute_url())
     assert public.status_code == 200
     assert "Heat pumps in Laeken" in public.text
     assert "Draft" not in public.text
-    # Partners are listed only once their own profile is published.
-    assert "Bockstael Coop" not in public.text
+    assert "Bockstael Coop" in public.text
 
 
 @pytest.mark.django_db

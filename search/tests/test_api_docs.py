@@ -40,10 +40,6 @@ def _directive(policy: str, name: str) -> list[str]:
     return []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 class 9: the API docs page loads Swagger UI from a CDN",
-)
 def test_api_docs_scripts_are_same_origin_and_allowed(client):
     """Every script and stylesheet of the docs page is a same-origin static
     file that exists; the page's policy allows only our origin (no CDN);
