@@ -12,7 +12,13 @@ search/data/LEXICON-LICENCE.md) and read once per process, on first use.
 Words are looked up by their stem in each language, so "tolken", "tolk" and
 "tolks" meet the headword "tolk"; a Dutch word the list does not know is split
 into two known words ("luchtkwaliteit" → "lucht" + "kwaliteit",
-"ervaringsdeskundigen" → "ervaring" + "deskundigen").
+"ervaringsdeskundigen" → "ervaring" + "deskundigen"), known from FreeDict's
+headwords and OpenTaal's Dutch word list (search/data/nl_words.txt.gz, built
+by the same command from Debian's hunspell-nl).
+
+A headword's translations that translate back into it come first: the old
+dictionaries list senses in no useful order ("kwaliteit": "property" before
+"quality"), and a mutual translation is the usual sense.
 """
 
 import gzip
@@ -27,8 +33,13 @@ from search.text import LANGUAGES, _stemmer, stem, stem_folded
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "lexicon.tsv.gz"
 # Translations kept per headword and target language in the data file.
 MAX_STORED = 5
-# Compound parts: at least this long; Dutch links parts with -s-, -e- or -en-.
-MIN_PART = 3
+# Dutch words that may be parts of a compound: OpenTaal's word list (BSD or
+# CC BY 3.0, see search/data/LEXICON-LICENCE.md), beside FreeDict's headwords.
+DUTCH_WORDS_PATH = LEXICON_PATH.parent / "nl_words.txt.gz"
+# Compound parts: at least this long (three-letter "parts" were mostly
+# prefixes and suffixes: "her" + "gebruik", "mantelzorg" + "ers"); Dutch links
+# parts with -s-, -e- or -en-.
+MIN_PART = 4
 MIN_COMPOUND = 8
 LINKS = ("", "s", "e", "en")
 # Headwords of the same stem count as the word's family when they share a
@@ -47,7 +58,7 @@ class Expansion:
 class Lexicon:
     """Headwords by language and stem, with their ranked translations."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, dutch_words=()):
         # lang -> folded headword -> target lang -> translations by rank
         self.entries = defaultdict(dict)
         for row in rows:
@@ -60,6 +71,30 @@ class Lexicon:
             for head in heads:
                 index[stemmer.stemWord(head)].append(head)
             self.by_stem[lang] = index
+        self._mutual_first()
+        # Words a Dutch compound may be made of, and their stems.
+        stemmer = _stemmer(LANGUAGES["nl"])
+        self.dutch_words = set(self.entries["nl"]) | set(dutch_words)
+        self.dutch_stems = {stemmer.stemWord(w) for w in self.dutch_words}
+
+    def _mutual_first(self):
+        """Translations that translate back into the headword come first.
+
+        Old bilingual lists give senses in no useful order ("kwaliteit":
+        "property" before "quality"; "meten": "compute" before "measure");
+        a translation whose own entry lists the headword among its
+        translations ("quality" → "kwaliteit") is the word's usual sense.
+        """
+        for src, heads in self.entries.items():
+            for head, by_lang in heads.items():
+                for dst, translations in by_lang.items():
+                    back = self.entries.get(dst, {})
+                    mutual = [
+                        t for t in translations if head in back.get(t, {}).get(src, ())
+                    ]
+                    if mutual:
+                        others = [t for t in translations if t not in mutual]
+                        by_lang[dst] = mutual + others
 
     def headwords(self, word: str) -> list[tuple[str, str]]:
         """(language, headword) pairs for a folded word: as written, else by stem."""
@@ -83,15 +118,20 @@ class Lexicon:
             key=lambda pair: (-shared[pair], len(pair[1]), pair),
         )
 
-    def translations(self, word: str, limit: int) -> tuple[str, ...]:
+    def translations(
+        self, word: str, limit: int, language: str | None = None
+    ) -> tuple[str, ...]:
         """Up to `limit` translations of a folded word, best first.
 
         The first translation into each other language comes before any
-        second one, so a word reaches both other languages.
+        second one, so a word reaches both other languages. With `language`,
+        the word is read as a word of that language only (a part of a Dutch
+        compound is Dutch, whatever English word it also spells).
         """
         ranked = [
             self.entries[lang][head].get(dst, [])
             for lang, head in self.headwords(word)
+            if language in (None, lang)
             for dst in LANGUAGES
             if dst != lang
         ]
@@ -132,11 +172,16 @@ class Lexicon:
         return bool(self.headwords(word))
 
     def split(self, word: str) -> tuple[str, str] | None:
-        """A Dutch compound as two known words, the longest first part first."""
+        """A Dutch compound as two known words, the longest first part first.
+
+        The words are FreeDict's Dutch headwords and OpenTaal's word list, so
+        a compound of words the bilingual lists lack still splits
+        ("impactmeting" → "impact" + "meting"); each part then matches as
+        itself or by its translations.
+        """
         if len(word) < MIN_COMPOUND:
             return None
-        nl_words = self.entries["nl"]
-        nl_stems = self.by_stem["nl"]
+        nl_words, nl_stems = self.dutch_words, self.dutch_stems
         stemmer = _stemmer(LANGUAGES["nl"])
         for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
@@ -158,7 +203,9 @@ class Lexicon:
         if parts is None:
             return Expansion()
         return Expansion(
-            parts=tuple((part, self.translations(part, limit)) for part in parts)
+            parts=tuple(
+                (part, self.translations(part, limit, language="nl")) for part in parts
+            )
         )
 
 
@@ -168,9 +215,13 @@ def _common_prefix(a: str, b: str) -> int:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    """The committed lexicon, read once per process."""
+    """The committed lexicon and Dutch word list, read once per process."""
+    words = ()
+    if DUTCH_WORDS_PATH.exists():
+        with gzip.open(DUTCH_WORDS_PATH, "rt", encoding="utf-8") as lines:
+            words = lines.read().split()
     with gzip.open(LEXICON_PATH, "rt", encoding="utf-8") as rows:
-        return Lexicon(rows)
+        return Lexicon(rows, words)
 
 
 def word_expansion(word: str, *, limit: int = 3) -> Expansion:

@@ -98,6 +98,10 @@ KNN_WEIGHT = 8.0
 KNN_K = 50
 # Queries of up to three words need them all; longer ones three in four.
 MIN_WORDS_MATCHING = "3<75%"
+# A word scores by its best-matching form, plus this share of the others: a
+# word found as written, folded, stemmed and translated no longer counts
+# three or four times over a word found one way.
+WORD_FORMS_TIE_BREAKER = 0.3
 # Each word also matches its first translations from the FR/NL/EN lexicon,
 # weighted below the word itself (see search/lexicon.py).
 TRANSLATIONS_PER_WORD = 4
@@ -166,9 +170,10 @@ def _text_query(document: str, query: str):
     """Most of the query's words must match, each in any of its forms.
 
     A word matches as written (BM25 on the fields), accent-folded with
-    fuzziness for typos, or by its FR/NL/EN stems. One OR over all the
-    words made "social housing" find every profile with "social" in it; now
-    queries of up to three words need all of them, longer ones three in four.
+    fuzziness for typos, by its FR/NL/EN stems or by its translations, and
+    scores by its best form (dis_max). One OR over all the words made "social
+    housing" find every profile with "social" in it; now queries of up to
+    three words need all of them, longer ones three in four.
     """
     words = query_words(query)
     if not words:
@@ -184,7 +189,7 @@ def _text_query(document: str, query: str):
             Q("match", stemmed={"query": stems}),
             *_translation_forms(folded),
         ]
-        clauses.append(Q("bool", should=forms, minimum_should_match=1))
+        clauses.append(Q("dis_max", queries=forms, tie_breaker=WORD_FORMS_TIE_BREAKER))
     folded_query = fold(query)
     return Q(
         "bool",

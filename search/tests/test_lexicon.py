@@ -7,8 +7,15 @@ import gzip
 import pytest
 
 from members.tests.factories import MemberFactory
-from search.lexicon import LEXICON_PATH, lexicon, query_gloss, word_expansion
-from search.management.commands.search_lexicon_build import lexicon_rows
+from search.lexicon import (
+    DUTCH_WORDS_PATH,
+    LEXICON_PATH,
+    Lexicon,
+    lexicon,
+    query_gloss,
+    word_expansion,
+)
+from search.management.commands.search_lexicon_build import dutch_words, lexicon_rows
 from search.selectors import documents_search
 from search.services import index_refresh
 
@@ -58,6 +65,69 @@ def test_committed_lexicon_is_small_and_loads_once():
     assert LEXICON_PATH.stat().st_size < 3_000_000
     assert lexicon() is lexicon()
     assert set(lexicon().entries) == {"fr", "nl", "en"}
+
+
+def test_translations_that_translate_back_come_first():
+    """An old dictionary's first sense is not always the usual one: of
+    "kwaliteit" → "property", "quality", only "quality" gives "kwaliteit"
+    back, so it comes first, in the word's alternatives and in the gloss."""
+    table = Lexicon(
+        [
+            "nl\tkwaliteit\ten\tproperty|quality\n",
+            "en\tquality\tnl\teigenschap|kwaliteit\n",
+            "en\tproperty\tnl\tbezitting|eigendom\n",
+        ]
+    )
+    assert table.entries["nl"]["kwaliteit"]["en"] == ["quality", "property"]
+    assert table.gloss("kwaliteit", "en") == "quality"
+    translations = word_expansion("kwaliteit", limit=8).translations
+    assert translations.index("quality") < translations.index("property")
+
+
+def test_compound_parts_come_from_the_dutch_word_list():
+    """Words the bilingual dictionaries lack still split a compound: OpenTaal's
+    list knows "impact" ("impactmeting": impact measurement) and "online"."""
+    assert "impact" in lexicon().dutch_words
+    assert [p for p, _ in word_expansion("impactmeting").parts] == ["impact", "meting"]
+    assert [p for p, _ in word_expansion("onlineformulieren").parts] == [
+        "online",
+        "formulieren",
+    ]
+
+
+def test_three_letter_pieces_are_not_compound_parts():
+    """A prefix or a suffix is not a word of the compound: "hergebruik" is not
+    "her" (English "her") + "gebruik", "mantelzorgers" not "mantelzorg" + "ers"."""
+    assert not word_expansion("hergebruik").parts
+    assert not word_expansion("mantelzorgers").parts
+
+
+def test_compound_parts_are_translated_as_dutch_words():
+    """A part of a Dutch compound is Dutch, whatever English word it also
+    spells: only its Dutch headword's translations count."""
+    table = Lexicon(
+        [
+            "nl\tpost\ten\tmail\n",
+            "en\tpost\tfr\tpoteau\n",
+            "nl\tkantoor\ten\toffice\n",
+        ],
+        dutch_words=["post", "kantoor"],
+    )
+    assert table.split("postkantoor") == ("post", "kantoor")
+    assert table.expand("postkantoor", 4).parts == (
+        ("post", ("mail",)),
+        ("kantoor", ("office",)),
+    )
+
+
+def test_build_keeps_lower_case_dutch_words_folded(tmp_path):
+    """From OpenTaal's hunspell list: lower-case words only (no names or
+    abbreviations), affix flags dropped, accents folded, long enough to be a
+    compound's part."""
+    dic = tmp_path / "nl.dic"
+    dic.write_text("6\nimpact/Ze\nAmsterdam\ncoöperatie/Ze\nkwh\nhet\ne-mail\n")
+    assert dutch_words(dic) == ["cooperatie", "impact"]
+    assert DUTCH_WORDS_PATH.stat().st_size < 1_000_000
 
 
 def _b64(n: int) -> str:

@@ -150,3 +150,33 @@ def test_api_page_past_the_end_is_a_404_that_names_the_last_page(client, search_
     assert "2 pages" in past.json()["detail"]
     last = client.get("/api/v1/members", {"q": "compostage", "page": 2, "size": 20})
     assert last.status_code == 200 and len(last.json()["results"]) == 3
+
+
+def test_each_word_scores_by_its_best_form():
+    """A word is one clause that scores by its best form (as written, folded,
+    stemmed or translated) plus a small share of the others: a word that
+    matches four ways does not count four times against a word matched once."""
+    from search.selectors import WORD_FORMS_TIE_BREAKER, _text_query
+
+    query = _text_query("member", "sociale huisvesting").to_dict()
+    words = query["bool"]["must"][0]["bool"]["should"]
+    assert len(words) == 2
+    assert all(set(word) == {"dis_max"} for word in words)
+    assert all(len(word["dis_max"]["queries"]) >= 3 for word in words)
+    assert 0 < WORD_FORMS_TIE_BREAKER < 1
+
+
+def test_dutch_compound_of_words_missing_from_the_dictionaries(search_index, settings):
+    """'impactmeting' is in no bilingual dictionary, nor is 'impact': the Dutch
+    word list splits it into 'impact' + 'meting' (measurement), and the English
+    profile on impact measurement is found without the encoder."""
+    settings.HUB_EMBEDDINGS = False
+    lab = MemberFactory(
+        name="Evaluation lab",
+        description="Impact measurement for social enterprises and their funders.",
+    )
+    others = [MemberFactory(name=name, description=text) for name, text in TOPICS]
+    index_refresh()
+    page = documents_search(document="member", query="impactmeting", facets=False)
+    assert [hit.id for hit in page.hits] == [lab.pk]
+    assert not {hit.id for hit in page.hits} & {member.pk for member in others}

@@ -1,10 +1,12 @@
-"""Build search/data/lexicon.tsv.gz from FreeDict's dictd files.
+"""Build search/data/lexicon.tsv.gz from FreeDict's dictd files, and
+search/data/nl_words.txt.gz (Dutch words for splitting compounds) from
+OpenTaal's hunspell dictionary.
 
 Needs the Debian packages dict-freedict-{nld-eng,nld-fra,fra-nld,eng-nld,
-fra-eng,eng-fra} (or the same files from freedict.org) at build time only: the
-site reads the committed data file. The output is deterministic (sorted rows,
-gzip without a timestamp), so a rebuild from the same dictionaries changes
-nothing.
+fra-eng,eng-fra} and hunspell-nl (or the same files from freedict.org and
+opentaal.org) at build time only: the site reads the committed data files.
+The output is deterministic (sorted rows, gzip without a timestamp), so a
+rebuild from the same dictionaries changes nothing.
 """
 
 import gzip
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.lexicon import LEXICON_PATH, MAX_STORED
+from search.lexicon import DUTCH_WORDS_PATH, LEXICON_PATH, MAX_STORED, MIN_PART
 from search.text import WORD_RE, fold
 
 CODES = {"nld": "nl", "fra": "fr", "eng": "en"}
@@ -130,6 +132,28 @@ def lexicon_rows(source: Path) -> list[str]:
     return sorted(rows)
 
 
+def dutch_words(dic: Path) -> list[str]:
+    """OpenTaal's lower-case Dutch words (no names, abbreviations or affixed
+    forms), folded, that are long enough to be a compound's part."""
+    lines = dic.read_text(encoding="utf-8").splitlines()[1:]
+    words = set()
+    for line in lines:
+        word = line.split("/", 1)[0].strip()
+        if word.isalpha() and word.islower():
+            folded = fold(word)
+            if len(folded) >= MIN_PART and " " not in folded:
+                words.add(folded)
+    return sorted(words)
+
+
+def _write_gzip(path: Path, lines: list[str]) -> int:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as out:
+        out.write(("\n".join(lines) + "\n").encode("utf-8"))
+    path.write_bytes(buffer.getvalue())
+    return len(buffer.getvalue())
+
+
 class Command(BaseCommand):
     help = (
         "Build the FR/NL/EN word lexicon that search uses to translate query "
@@ -143,8 +167,14 @@ class Command(BaseCommand):
             help="Folder with FreeDict's freedict-*.index and .dict.dz files.",
         )
         parser.add_argument("--output", default=str(LEXICON_PATH))
+        parser.add_argument(
+            "--dutch-dictionary",
+            default="/usr/share/hunspell/nl.dic",
+            help="OpenTaal's hunspell word list (Debian package hunspell-nl).",
+        )
+        parser.add_argument("--dutch-output", default=str(DUTCH_WORDS_PATH))
 
-    def handle(self, *args, source, output, **options):
+    def handle(self, *args, source, output, dutch_dictionary, dutch_output, **options):
         source = Path(source)
         missing = [
             f"freedict-{a}-{b}.index"
@@ -154,9 +184,12 @@ class Command(BaseCommand):
         ]
         if missing:
             raise CommandError(f"Missing in {source}: {', '.join(missing)}")
+        dic = Path(dutch_dictionary)
+        if not dic.exists():
+            raise CommandError(f"Missing: {dic} (Debian package hunspell-nl)")
         rows = lexicon_rows(source)
-        buffer = io.BytesIO()
-        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as out:
-            out.write(("\n".join(rows) + "\n").encode("utf-8"))
-        Path(output).write_bytes(buffer.getvalue())
-        self.stdout.write(f"{len(rows)} rows, {len(buffer.getvalue())} bytes: {output}")
+        size = _write_gzip(Path(output), rows)
+        self.stdout.write(f"{len(rows)} rows, {size} bytes: {output}")
+        words = dutch_words(dic)
+        size = _write_gzip(Path(dutch_output), words)
+        self.stdout.write(f"{len(words)} Dutch words, {size} bytes: {dutch_output}")
