@@ -96,6 +96,24 @@ def elasticsearch_url():
     node.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """One Redis for the session, started by the project's launcher
+    (`manage.py redis`, hub/redis_node.py). Outside CI a missing redis-server
+    skips the tests that need it; in CI it fails them."""
+    from hub.redis_node import LocalRedis, RedisError
+
+    server = LocalRedis(f"test-{os.getpid()}")
+    try:
+        state = server.start()
+    except RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"Redis unavailable: {exc}")
+    yield state.url
+    server.stop()
+
+
 @pytest.fixture
 def search_index(elasticsearch_url, settings):
     """A private index prefix on the shared node, dropped after the test."""

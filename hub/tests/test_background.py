@@ -9,13 +9,7 @@ changes nothing, and an offer whose end date passed leaves search results and
 match reasons with nobody saving anything.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -24,15 +18,13 @@ from django_tasks_db.models import DBTaskResult
 
 from hub import tasks as hub_tasks
 from hub.scheduler import entries, scheduler_build
+from hub.tests.processes import Site
 from members.models import Offer, Seek
 from members.tests.factories import MemberFactory
 from search import services
 from search.client import index_alias
 from search.models import EmbeddingCache, OutboxEntry
 from search.tasks import expired_items_reindex, members_with_expired_items
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 # -- the schedule ---------------------------------------------------------------
 
@@ -143,66 +135,6 @@ def test_the_heartbeat_reads_the_workers_last_task(settings):
 
 
 # -- the real worker --------------------------------------------------------------
-
-
-class Site:
-    """A site in a SQLite file with the development settings (tasks in the
-    database), driven through `manage.py` and short scripts."""
-
-    def __init__(self, tmp: Path, elasticsearch_url: str):
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("HUB_", "DJANGO_", "PYTEST", "DATABASE_"))
-        } | {
-            "DJANGO_SETTINGS_MODULE": "hub.settings.dev",
-            "DATABASE_URL": f"sqlite:///{tmp / 'site.sqlite3'}",
-            "ELASTICSEARCH_URL": elasticsearch_url,
-            "HUB_EMBEDDINGS": "0",
-            "HUB_PAGE_CACHE_DIR": str(tmp / "pages"),
-            "HUB_MATCH_CACHE_DIR": str(tmp / "matches"),
-            "DEBUG": "0",
-        }
-
-    def manage(self, *args, timeout=400, **env) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env | env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def python(self, code: str, **env):
-        """Run `code` in the site; its variable `result` comes back as JSON."""
-        script = (
-            "import django, json\ndjango.setup()\n"
-            + textwrap.dedent(code)
-            + "\nprint('RESULT=' + json.dumps(result, default=str))\n"
-        )
-        out = self.manage_python(script, env)
-        return json.loads(out.rsplit("RESULT=", 1)[1])
-
-    def manage_python(self, script: str, env: dict) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=self.env | env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def work(self, **env) -> str:
-        """The real worker: run what is due, then exit."""
-        return self.manage(
-            "db_worker", "--batch", "--no-reload", "--no-startup-delay", **env
-        )
 
 
 @pytest.fixture(scope="module")
