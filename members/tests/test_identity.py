@@ -351,3 +351,20 @@ def test_merge_refuses_a_profile_with_itself(editor):
     member = MemberFactory()
     with pytest.raises(ValidationError):
         member_merge(keep=member, duplicate=member, user=editor)
+
+
+def test_merge_admin_compares_before_merging(client, editor):
+    """The page picks profiles with choosers (thousands of imported ones), a
+    first post compares them, and merging one profile with itself is refused."""
+    a, b = MemberFactory(), MemberFactory()
+    client.force_login(editor)
+    page = client.get(MERGE_ADMIN)
+    assert page.status_code == 200 and "snippet-chooser" in page.text
+    response = client.post(MERGE_ADMIN, {"keep": a.pk, "duplicate": b.pk})
+    assert response.status_code == 200 and "I checked" in response.text
+    assert Member.objects.filter(pk=b.pk).exists()
+    response = client.post(
+        MERGE_ADMIN, {"keep": a.pk, "duplicate": a.pk, "confirm": "on"}
+    )
+    assert "Choose two different profiles." in response.text
+    assert "Claims of profiles" in client.get("/admin/").text

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from wagtail.snippets.widgets import AdminSnippetChooser
+
 from members.models import Claim, ClaimStatus, Member
 from members.services import claims as claim_services
 from members.services.merge import member_merge
@@ -83,12 +85,16 @@ def claim_refuse(request, pk):
 
 
 class MemberMergeForm(forms.Form):
+    # Choosers, not selects: an imported network has thousands of profiles.
     keep = forms.ModelChoiceField(
-        label=gettext_lazy("Profile to keep"), queryset=Member.objects.all()
+        label=gettext_lazy("Profile to keep"),
+        queryset=Member.objects.all(),
+        widget=AdminSnippetChooser(Member),
     )
     duplicate = forms.ModelChoiceField(
         label=gettext_lazy("Duplicate, to merge into it and remove"),
         queryset=Member.objects.all(),
+        widget=AdminSnippetChooser(Member),
     )
     confirm = forms.BooleanField(
         label=gettext_lazy(
