@@ -433,6 +433,20 @@ CASES = {
         "get",
         every(404),
     ),
+    # Health and metrics (metrics: the test client comes from loopback)
+    "healthz": ((), "get", every(200)),
+    "readyz": ((), "get", every(200)),
+    "metrics": ((), "get", every(200)),
+    # Reports: anyone may report a public profile or experiment; what is not
+    # public is a 404, as its page is.
+    "report:member": (lambda w: [w.o["target"].slug], "get", every(200)),
+    "report:member#suspended": (lambda w: [w.o["suspended"].slug], "get", every(404)),
+    "report:project": (lambda w: [w.o["published"].slug], "get", every(200)),
+    "report:project#suspended": (
+        lambda w: [w.o["suspended_project"].slug],
+        "get",
+        every(404),
+    ),
     # Admin entry points (internals are Wagtail's)
     "wagtailadmin_home": (
         (),
