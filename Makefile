@@ -105,6 +105,11 @@ bench-weights: install ## Matchmaking weights checked on pseudo-queries built fr
 bench-load: install ## Load: 50 users for 5 min on gunicorn + the real node; no 5xx, no lost edit (LOAD_ARGS="--duration 60")
 	$(PY) bench/load.py $(LOAD_ARGS)
 
+.PHONY: bench-faults
+bench-faults: install ## Faults: 3-node cluster, 2 gunicorn + Redis + worker + scheduler; one node down, then all for 60 s (FAULTS_ARGS=--short)
+	$(MANAGE) elasticsearch fetch
+	$(PY) bench/faults.py $(FAULTS_ARGS)
+
 .PHONY: bench
 bench: install ## Performance at 10k/30k/100k members (BENCH_SIZES=10000 for a quick run); writes docs/benchmarks.md
 	$(PY) bench/run.py
