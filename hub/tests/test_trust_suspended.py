@@ -326,3 +326,18 @@ def test_the_one_decision_names_real_statuses():
     used = permissions.APPEARING | permissions.ACTING | permissions.PREPARING
     assert used.issubset(MemberStatus.values)
     assert permissions.PROJECT_PUBLISHED == ProjectStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("status", SHUT)
+def test_stopped_profile_is_offered_nobody_on_the_dashboard(
+    client, people, search_index, status
+):
+    """The dashboard suggests experiments and people (with contact links) to
+    the profiles that may act or prepare, never to a suspended one."""
+    stopped, _, _, _ = _world(people, status)
+    ready = _managed(people["stopped"], name="Ready Coop", status=MemberStatus.PENDING)
+    client.force_login(people["stopped"])
+    response = client.get(reverse("dashboard:home"))
+    assert response.status_code == 200
+    suggested_for = [entry["member"] for entry in response.context["suggestions"]]
+    assert suggested_for == [ready]

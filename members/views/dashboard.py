@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from members.forms import AccountDeleteForm
 from members.models import Member
+from members.permissions import member_may_prepare
 from members.services.contact import contact_requests_for
 from members.services.privacy import (
     user_data_export,
@@ -86,7 +87,8 @@ def dashboard(request):
         request,
         "members/dashboard.html",
         {
-            **_suggestions(list(members)),
+            # A suspended or refused profile is offered nobody to contact.
+            **_suggestions([m for m in members if member_may_prepare(m)]),
             "members": members,
             "manager_invitations": request.user.manager_invitations.select_related(
                 "member"
