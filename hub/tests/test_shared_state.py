@@ -8,7 +8,10 @@ and index prefix on the session's Elasticsearch node.
 
 import http.cookiejar
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -20,7 +23,7 @@ from django.core.cache import caches
 import pytest
 import redis
 
-from hub.tests.processes import Site
+from hub.tests.processes import ROOT, Site
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -213,3 +216,38 @@ def test_emptying_the_match_cache_leaves_the_limits_and_pages(settings, redis_ur
     match_cache_clear()
     assert caches["limits"].get("counter") == 3
     assert caches["pages"].get("page") == "html"
+
+
+def _production(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(sorted({c['BACKEND'].rsplit('.', 1)[1] "
+        "for c in settings.CACHES.values()}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean
+        | {
+            "DJANGO_SETTINGS_MODULE": "hub.settings.production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "example.org",
+            "ELASTICSEARCH_URL": "http://127.0.0.1:9",
+        }
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_caches_that_several_machines_cannot_share():
+    """One machine may keep pages and matches in files; several need Redis,
+    and HUB_REDIS_URL alone puts every shared cache there."""
+    assert _production().returncode == 0
+    refused = _production(HUB_WEB_MACHINES="2")
+    assert refused.returncode != 0
+    assert "HUB_REDIS_URL" in refused.stderr
+    shared = _production(HUB_WEB_MACHINES="2", HUB_REDIS_URL="redis://127.0.0.1:6379/0")
+    assert shared.stdout.strip() == "['RedisCache']", shared.stderr[-500:]
