@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from hub import health
+from hub import health, network_map
 from hub import views as hub_views
 from hub.language import page_in_active_language, set_language
 from search import views as search_views
@@ -46,6 +46,9 @@ urlpatterns += i18n_patterns(
     path("dashboard/", include("members.dashboard_urls")),
     path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),
     path("search/", hub_views.site_search, name="search"),
+    # Before the member and experiment URLs: "map" would read as a slug.
+    path("members/map/", network_map.member_map, name="members_map"),
+    path("projects/map/", network_map.project_map, name="projects_map"),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
     path("report/", include("hub.moderation_urls")),

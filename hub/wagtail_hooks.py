@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from hub import moderation_admin  # noqa: F401 (the reports queue and its panel)
+from hub import (
+    moderation_admin,  # noqa: F401 (the reports queue and its panel)
+    network_admin,  # noqa: F401 (the editors' network view)
+)
 from hub.taxonomy import Discipline, Sector
 
 
