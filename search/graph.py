@@ -111,14 +111,20 @@ def _signature() -> tuple:
         n=Count("id"), last=Max("id"), confirmed=Count("id", filter=Q(confirmed=True))
     )
     projects = Project.objects.aggregate(changed=Max("updated_at"))
-    members = Member.objects.aggregate(changed=Max("updated_at"))
+    # Not every profile edit: how many members appear, and the last change
+    # among those that do not (a suspension, a refusal, a new pending one).
+    members = Member.objects.aggregate(
+        appearing=Count("id", filter=member_appearing_q()),
+        hidden_changed=Max("updated_at", filter=~member_appearing_q()),
+    )
     contacts = _collaborations().aggregate(n=Count("id"), last=Max("id"))
     return (
         partners["n"],
         partners["last"],
         partners["confirmed"],
         projects["changed"],
-        members["changed"],
+        members["appearing"],
+        members["hidden_changed"],
         contacts["n"],
         contacts["last"],
     )

@@ -37,7 +37,7 @@ from projects import services as projects
 from projects.models import PartnerRole, Project, ProjectPartner, ProjectStatus
 from projects.tests.factories import ProjectFactory
 from search.client import get_client, index_alias
-from search.graph import collaboration_graph, graph_reset
+from search.graph import CollaborationGraph, collaboration_graph, graph_reset
 from search.services import index_refresh, outbox_drain
 
 STOPPED = [MemberStatus.SUSPENDED, MemberStatus.REFUSED, MemberStatus.PENDING]
@@ -303,6 +303,10 @@ def test_suspension_takes_everything_out_of_the_index(search_index, status):
     assert "Ibex experiment" in str(_source("member", ally.pk))
     assert ibex.pk in collaboration_graph().neighbours(friend.pk)
     generation = page_cache_generation()
+    signature = CollaborationGraph.load().signature
+    ally.headline = "An edit that changes no tie"
+    ally.save()
+    assert CollaborationGraph.load().signature == signature
 
     ibex.status = status
     ibex.save()
@@ -312,6 +316,8 @@ def test_suspension_takes_everything_out_of_the_index(search_index, status):
     assert _source("project", project.pk) is None
     assert "Ibex experiment" not in str(_source("member", ally.pk))
     assert "Ibex Works" not in str(_source("project", shared.pk))
+    # Each process reloads its graph when it sees the signature change.
+    assert CollaborationGraph.load().signature != signature
     graph_reset()
     assert ibex.pk not in collaboration_graph().neighbours(friend.pk)
     assert page_cache_generation() != generation
