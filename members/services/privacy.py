@@ -35,6 +35,7 @@ from wagtail.contrib.forms.models import FormSubmission
 
 from hub.models import Report, ReportStatus
 from members.models import (
+    Claim,
     ContactRequest,
     Dismissal,
     ManagerRole,
@@ -268,6 +269,19 @@ def user_data_export(*, user) -> dict:
             }
             for report in Report.objects.filter(reporter=user)
             .select_related("member", "project")
+            .order_by("created_at", "pk")
+        ],
+        "claims": [
+            {
+                "profile": claim.member.name,
+                "evidence": claim.evidence,
+                "status": claim.status,
+                "sent_at": claim.created_at,
+                "decided_at": claim.decided_at,
+                "reason": claim.reason,
+            }
+            for claim in Claim.objects.filter(user=user)
+            .select_related("member")
             .order_by("created_at", "pk")
         ],
     }

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 import pytest
 
-from members.models import ContactRequest, Member, MemberManager, Offer, Seek
+from members.models import Claim, ContactRequest, Member, MemberManager, Offer, Seek
 from members.services.privacy import ANONYMISED_MESSAGE
 from members.tests.factories import MemberFactory
 from projects.models import Project
@@ -88,6 +88,21 @@ def test_export_contains_private_fields_of_own_members_only(client):
     assert [p["title"] for p in data["projects"]] == ["Our Experiment"]
     raw = response.content.decode()
     assert "other@private.example.org" not in raw and "+32 2" not in raw
+
+
+def test_export_holds_ones_own_claims_only(client):
+    """A claim's evidence is personal data of the claimant: in their export,
+    never in another account's."""
+    user, stranger = make_user("nadia"), make_user("omar")
+    unmanaged = MemberFactory(name="Imported Coop")
+    Claim.objects.create(member=unmanaged, user=user, evidence="I chair its board")
+    Claim.objects.create(member=unmanaged, user=stranger, evidence="Omar's proof")
+    client.force_login(user)
+    data = json.loads(client.get(reverse("dashboard:privacy_export")).content)
+    assert [(c["profile"], c["evidence"], c["status"]) for c in data["claims"]] == [
+        ("Imported Coop", "I chair its board", "pending")
+    ]
+    assert "Omar's proof" not in json.dumps(data)
 
 
 def test_delete_requires_confirmation_and_password(client):
