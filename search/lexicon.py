@@ -177,23 +177,38 @@ class Lexicon:
         The words are FreeDict's Dutch headwords and OpenTaal's word list, so
         a compound of words the bilingual lists lack still splits
         ("impactmeting" → "impact" + "meting"); each part then matches as
-        itself or by its translations.
+        itself or by its translations. Of two splits with the same first
+        part, the one without a linking letter wins ("leeg" + "staande", not
+        "leeg" + -s- + "taande"). A word the Dutch list knows whole is split
+        only into two words the dictionaries translate: "luchtkwaliteit"
+        gains "air" and "quality", while "ondernemers" is not "onder" +
+        "nemers".
         """
         if len(word) < MIN_COMPOUND:
             return None
         nl_words, nl_stems = self.dutch_words, self.dutch_stems
         stemmer = _stemmer(LANGUAGES["nl"])
+        whole = word in nl_words or stemmer.stemWord(word) in nl_stems
         for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
-            head, tail = word[:cut], word[cut:]
-            if not (tail in nl_words or stemmer.stemWord(tail) in nl_stems):
+            first = word[:cut]
+            if first not in nl_words:
                 continue
             for link in LINKS:
-                if link and not head.endswith(link):
+                if not word.startswith(link, cut):
                     continue
-                first = head[: len(head) - len(link)]
-                if len(first) >= MIN_PART and first in nl_words:
-                    return first, tail
+                tail = word[cut + len(link) :]
+                if len(tail) < MIN_PART or not (
+                    tail in nl_words or stemmer.stemWord(tail) in nl_stems
+                ):
+                    continue
+                if whole and not (self.known_dutch(first) and self.known_dutch(tail)):
+                    continue
+                return first, tail
         return None
+
+    def known_dutch(self, word: str) -> bool:
+        """A Dutch headword of the bilingual dictionaries (as written or by stem)."""
+        return any(lang == "nl" for lang, _ in self.headwords(word))
 
     def expand(self, word: str, limit: int) -> Expansion:
         """What a folded query word also matches besides itself."""

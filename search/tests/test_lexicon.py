@@ -102,6 +102,17 @@ def test_three_letter_pieces_are_not_compound_parts():
     assert not word_expansion("mantelzorgers").parts
 
 
+def test_a_known_dutch_word_splits_only_into_translated_words():
+    """The Dutch list knows "ondernemers" (entrepreneurs) whole: it is not
+    "onder" + "nemers"; "luchtkwaliteit", also known whole, splits into two
+    words the dictionaries translate. Of two splits with the same first part,
+    the one without a linking letter wins: "leeg" + "staande", not "leeg" +
+    -s- + "taande"."""
+    assert lexicon().split("ondernemers") is None
+    assert lexicon().split("luchtkwaliteit") == ("lucht", "kwaliteit")
+    assert lexicon().split("leegstaande") == ("leeg", "staande")
+
+
 def test_compound_parts_are_translated_as_dutch_words():
     """A part of a Dutch compound is Dutch, whatever English word it also
     spells: only its Dutch headword's translations count."""
