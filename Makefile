@@ -110,6 +110,10 @@ bench-faults: install ## Faults: 3-node cluster, 2 gunicorn + Redis + worker + s
 	$(MANAGE) elasticsearch fetch
 	$(PY) bench/faults.py $(FAULTS_ARGS)
 
+.PHONY: bench-network
+bench-network: install ## Server time of the editors' network view, the profile graph (NETWORK_ARGS="--size 10000"; 100k by default)
+	$(PY) bench/network.py $(NETWORK_ARGS)
+
 .PHONY: bench
 bench: install ## Performance at 10k/30k/100k members (BENCH_SIZES=10000 for a quick run); writes docs/benchmarks.md
 	$(PY) bench/run.py

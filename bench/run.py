@@ -80,6 +80,14 @@ def main() -> None:
             [str(size), *common, "--out", str(RESULTS / f"indexing-{size}.json")],
             log,
         )
+        # The editors' network view, the profile graph and the map, on the
+        # database and index indexing.py left.
+        step(
+            "network",
+            size,
+            [*common, "--out", str(RESULTS / f"network-{size}.json")],
+            log,
+        )
         soak = args.soak if size == sizes[-1] else "0"
         step(
             "serving",
