@@ -17,6 +17,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.tasks import task_results_prune
+from members.notifications_tasks import (
+    saved_search_alerts_send,
+    weekly_digests_send,
+)
 from members.tasks import expiry_reminders_send, personal_data_prune
 from search.tasks import expired_items_reindex, outbox_drain_task, search_prune
 
@@ -77,6 +81,32 @@ def entries() -> list[Entry]:
             "personal-data-prune",
             personal_data_prune,
             CronTrigger(hour=4, minute=0, **daily),
+        ),
+        # Saved searches: instant ones every five minutes, then the daily and
+        # weekly ones before the working day; the digest on Monday morning.
+        Entry(
+            "alerts-instant",
+            saved_search_alerts_send,
+            IntervalTrigger(minutes=5),
+            lambda: {"frequency": "instant"},
+        ),
+        Entry(
+            "alerts-daily",
+            saved_search_alerts_send,
+            CronTrigger(hour=7, minute=0, **daily),
+            lambda: {"frequency": "daily"},
+        ),
+        Entry(
+            "alerts-weekly",
+            saved_search_alerts_send,
+            CronTrigger(day_of_week="mon", hour=7, minute=10, **daily),
+            lambda: {"frequency": "weekly"},
+        ),
+        Entry(
+            "weekly-digests",
+            weekly_digests_send,
+            CronTrigger(day_of_week="mon", hour=7, minute=30, **daily),
+            _today,
         ),
     ]
 

@@ -44,6 +44,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("contacts/", include("members.contact_urls")),
     path("dashboard/", include("members.dashboard_urls")),
+    path("alerts/", include("members.notifications_urls")),
     path("search/suggest/", search_views.autocomplete, name="search_autocomplete"),
     path("search/", hub_views.site_search, name="search"),
     # Before the member and experiment URLs: "map" would read as a slug.

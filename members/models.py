@@ -752,3 +752,14 @@ class MemberRedirect(models.Model):
 
     def __str__(self):
         return f"{self.slug} → {self.member.slug}"
+
+
+# Saved searches, message preferences and sent messages (issue 19).
+from members.notifications_models import (  # noqa: E402, F401
+    AlertFrequency,
+    MessageKind,
+    MessagePreference,
+    SavedSearch,
+    SearchDocument,
+    SentMessage,
+)

@@ -1,0 +1,518 @@
+"""Bringing members back (issue 19): saved searches with alerts, the weekly
+digest, preferences and one-click unsubscribe.
+
+Every message goes through `message_send_once`: the `SentMessage` row with
+its unique key is written in the same transaction as the send, so a retried
+job or a second scheduler finds the key taken and sends nothing. Messages are
+written in the recipient's language (`account_language`) and cite only
+records that may appear (members/permissions.py), read back from the
+database after the index or the matchmaking engine proposed them.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from hub.emails import absolute_url, email_render
+from members.accounts import account_language
+from members.models import (
+    AlertFrequency,
+    Member,
+    MessageKind,
+    MessagePreference,
+    SavedSearch,
+    SearchDocument,
+    SentMessage,
+)
+from members.permissions import (
+    member_appearing_q,
+    member_may_act,
+    project_appearing_q,
+)
+from projects.models import Project
+from search.client import SearchUnavailable
+from search.selectors import FACETS, documents_search
+
+logger = logging.getLogger(__name__)
+
+MAX_SAVED_SEARCHES = 20
+# The newest results compared with the known ones at each run.
+RESULTS_CHECKED = 100
+# Results named in one alert (the rest are counted).
+RESULTS_LISTED = 10
+DIGEST_SUGGESTIONS = 5
+EXPIRY_WINDOW_DAYS = 14
+EVENTS_WINDOW_DAYS = 14
+UNSUBSCRIBE_SALT = "members.notifications.unsubscribe"
+
+
+# Preferences and unsubscribe ---------------------------------------------------
+
+
+def email_allowed(*, user, kind: str) -> bool:
+    """Whether `user` still wants `kind` by e-mail (yes unless they said no)."""
+    return not MessagePreference.objects.filter(
+        user=user, kind=kind, email=False
+    ).exists()
+
+
+def message_preference_set(*, user, kind: str, email: bool) -> MessagePreference:
+    preference, _created = MessagePreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"email": email, "updated_at": timezone.now()}
+    )
+    return preference
+
+
+def unsubscribe_token(*, user, kind: str) -> str:
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, str]:
+    """(user id, kind) from a token; BadSignature when forged or damaged."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if data.get("k") not in MessageKind.values or not isinstance(data.get("u"), int):
+        raise signing.BadSignature("Unknown kind")
+    return data["u"], data["k"]
+
+
+def unsubscribe_url(*, user, kind: str) -> str:
+    """The one-click link, in the active language."""
+    token = unsubscribe_token(user=user, kind=kind)
+    return absolute_url(reverse("alerts:unsubscribe", kwargs={"token": token}))
+
+
+# Sending once ----------------------------------------------------------------
+
+
+def message_send_once(
+    *, key: str, user, kind: str, prefix: str, context: dict, items=(), after=None
+) -> bool:
+    """Send `prefix` to `user` unless a message with `key` was sent: the key's
+    row, `after()` (e.g. marking results as announced) and the send commit
+    together or not at all. Returns whether it was sent now."""
+    if not user.email or not user.is_active:
+        return False
+    language = account_language(user)
+    with translation.override(language):
+        link = unsubscribe_url(user=user, kind=kind)
+        preferences = absolute_url(reverse("alerts:list"))
+    message = email_render(
+        prefix=prefix,
+        context={
+            **context,
+            "unsubscribe_url": link,
+            "preferences_url": preferences,
+            "kind_label": _kind_label(kind, language),
+        },
+        to=user.email,
+        language=language,
+    )
+    # RFC 8058: a mail client may unsubscribe with one POST, no log-in.
+    message.extra_headers["List-Unsubscribe"] = f"<{link}>"
+    message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    try:
+        with transaction.atomic():
+            SentMessage.objects.create(
+                key=key[:200],
+                user=user,
+                kind=kind,
+                language=language,
+                items=list(items),
+                sent_at=timezone.now(),
+            )
+            if after is not None:
+                after()
+            message.send()
+    except IntegrityError:
+        logger.info("Message %s was already sent", key)
+        return False
+    except OSError:
+        # Nothing recorded: the next run tries again.
+        logger.exception("Could not send %s", key)
+        return False
+    return True
+
+
+def _kind_label(kind: str, language: str) -> str:
+    with translation.override(language):
+        return str(MessageKind(kind).label)
+
+
+# Saved searches --------------------------------------------------------------
+
+
+def _clean_filters(document: str, filters: dict) -> dict:
+    return {
+        name: [str(v)[:64] for v in values][:20]
+        for name, values in (filters or {}).items()
+        if name in FACETS[document] and values
+    }
+
+
+def _appearing_ids(document: str, ids: list[int]) -> list[int]:
+    """`ids` that may appear, in the same order."""
+    if document == SearchDocument.MEMBER:
+        allowed = Member.objects.filter(member_appearing_q(), pk__in=ids)
+    else:
+        allowed = Project.objects.filter(project_appearing_q(), pk__in=ids)
+    allowed = set(allowed.values_list("pk", flat=True))
+    return [pk for pk in ids if pk in allowed]
+
+
+def saved_search_results(search: SavedSearch) -> list[int]:
+    """The newest results of `search` that may appear (SearchUnavailable when
+    the index cannot answer)."""
+    page = documents_search(
+        document=search.document,
+        query=search.query,
+        filters=search.filters,
+        sort="newest",
+        size=RESULTS_CHECKED,
+        facets=False,
+    )
+    return _appearing_ids(search.document, [hit.id for hit in page.hits])
+
+
+def saved_search_default_name(*, document: str, query: str, filters: dict) -> str:
+    label = str(SearchDocument(document).label)
+    words = [query] if query else []
+    words += [v for values in filters.values() for v in values]
+    return f"{label}: {', '.join(words)}"[:120] if words else label
+
+
+def saved_search_create(
+    *,
+    user,
+    document: str,
+    query: str = "",
+    filters: dict | None = None,
+    frequency: str = AlertFrequency.DAILY,
+    name: str = "",
+) -> SavedSearch:
+    """Save a search for `user`; what it finds today is known, so only later
+    results are announced. ValidationError past MAX_SAVED_SEARCHES or when
+    the index cannot answer (nothing is saved then)."""
+    if document not in SearchDocument.values:
+        raise ValidationError(_("This search cannot be saved."))
+    if frequency not in AlertFrequency.values:
+        frequency = AlertFrequency.DAILY
+    if SavedSearch.objects.filter(user=user).count() >= MAX_SAVED_SEARCHES:
+        raise ValidationError(
+            _(
+                "You already have %(count)d saved searches: delete one before "
+                "saving another."
+            )
+            % {"count": MAX_SAVED_SEARCHES}
+        )
+    filters = _clean_filters(document, filters or {})
+    query = (query or "").strip()[:200]
+    search = SavedSearch(
+        user=user,
+        document=document,
+        query=query,
+        filters=filters,
+        frequency=frequency,
+        name=(name.strip()[:120] if name else "")
+        or saved_search_default_name(document=document, query=query, filters=filters),
+        created_at=timezone.now(),
+    )
+    try:
+        search.known_ids = saved_search_results(search)
+    except SearchUnavailable as exc:
+        raise ValidationError(
+            _("Search is unavailable right now: please try again in a moment.")
+        ) from exc
+    search.save()
+    return search
+
+
+def _period(frequency: str, now: datetime, new_ids: list[int]) -> str:
+    if frequency == AlertFrequency.DAILY:
+        return timezone.localdate(now).isoformat()
+    if frequency == AlertFrequency.WEEKLY:
+        year, week, _day = timezone.localdate(now).isocalendar()
+        return f"{year}-W{week:02d}"
+    digest = hashlib.sha256(",".join(map(str, sorted(new_ids))).encode())
+    return digest.hexdigest()[:16]
+
+
+def _result_rows(document: str, ids: list[int]) -> list[dict]:
+    if document == SearchDocument.MEMBER:
+        rows = Member.objects.filter(member_appearing_q(), pk__in=ids).only(
+            "name", "slug", "headline"
+        )
+        found = {
+            m.pk: {"title": m.name, "summary": m.headline, "path": m.get_absolute_url()}
+            for m in rows
+        }
+    else:
+        rows = Project.objects.filter(project_appearing_q(), pk__in=ids).only(
+            "title", "slug", "summary"
+        )
+        found = {
+            p.pk: {
+                "title": p.title,
+                "summary": p.summary[:200],
+                "path": p.get_absolute_url(),
+            }
+            for p in rows
+        }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def saved_search_alert(search: SavedSearch, *, now: datetime | None = None) -> bool:
+    """Announce the results of `search` not known yet; True when an e-mail
+    went out."""
+    now = now or timezone.now()
+    user = search.user
+    if not email_allowed(user=user, kind=MessageKind.ALERT):
+        return False
+    results = saved_search_results(search)
+    known = set(search.known_ids)
+    new = [pk for pk in results if pk not in known]
+    if not new:
+        return False
+    key = f"alert:{search.pk}:{_period(search.frequency, now, new)}"
+    language = account_language(user)
+    with translation.override(language):
+        rows = _result_rows(search.document, new[:RESULTS_LISTED])
+        for row in rows:
+            row["url"] = absolute_url(row.pop("path"))
+        params = {"q": search.query} if search.query else {}
+        params.update(search.filters)
+        path = reverse(
+            "members:list"
+            if search.document == SearchDocument.MEMBER
+            else "projects:list"
+        )
+        query = urlencode(params, doseq=True)
+        search_url = absolute_url(f"{path}?{query}" if query else path)
+
+    def remember():
+        SavedSearch.objects.filter(pk=search.pk).update(
+            known_ids=sorted(known | set(new)), last_alerted_at=now
+        )
+
+    sent = message_send_once(
+        key=key,
+        user=user,
+        kind=MessageKind.ALERT,
+        prefix="alerts/email/alert",
+        context={
+            "search": search,
+            "results": rows,
+            "more": max(len(new) - len(rows), 0),
+            "search_url": search_url,
+        },
+        items=[f"{search.document}:{pk}" for pk in new],
+        after=remember,
+    )
+    if sent:
+        search.known_ids = sorted(known | set(new))
+        search.last_alerted_at = now
+    return sent
+
+
+def saved_searches_alert(*, frequency: str, now: datetime | None = None) -> int:
+    """Run every saved search of `frequency`; the number of e-mails sent. A
+    search the index cannot answer waits for the next run."""
+    sent = 0
+    searches = SavedSearch.objects.filter(
+        frequency=frequency, user__is_active=True
+    ).select_related("user")
+    for search in searches.iterator():
+        try:
+            sent += saved_search_alert(search, now=now)
+        except SearchUnavailable:
+            logger.warning("Search unavailable: alerts of %s wait", search.pk)
+            break
+    return sent
+
+
+# Weekly digest ---------------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    """What one person's weekly digest says, per member they manage."""
+
+    sections: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[str]:
+        keys = [e["key"] for e in self.events]
+        for section in self.sections:
+            for name in ("projects", "needs", "members", "expiring"):
+                keys += [row["key"] for row in section[name]]
+        return keys
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _announced(user) -> set[str]:
+    rows = SentMessage.objects.filter(user=user, kind=MessageKind.DIGEST)
+    return {item for items in rows.values_list("items", flat=True) for item in items}
+
+
+def _managed_members(user) -> list[Member]:
+    members = Member.objects.filter(managers__user=user).order_by("name", "pk")
+    return [m for m in members.distinct() if member_may_act(m)]
+
+
+def _upcoming_events(day: date) -> list[dict]:
+    from hub.models.events import EventPage
+
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    end = start + timedelta(days=EVENTS_WINDOW_DAYS)
+    events = (
+        EventPage.objects.live()
+        .public()
+        .filter(start__gte=start, start__lt=end)
+        .order_by("start", "pk")
+    )
+    return [
+        {
+            "key": f"event:{e.pk}",
+            "title": e.title,
+            "start": e.start,
+            "url": absolute_url(e.url or ""),
+        }
+        for e in events[:10]
+    ]
+
+
+def _reasons(match) -> list[str]:
+    return [reason.text for reason in match.reasons[:3]]
+
+
+def digest_build(*, user, day: date, announced=frozenset()) -> Digest:
+    """The digest for `user` on `day`, in the active language, without the
+    items an earlier digest announced."""
+    from search.suggestions import members_for_member, projects_for_member
+
+    digest = Digest()
+    for member in _managed_members(user):
+        section = {"member": member, "projects": [], "needs": [], "members": []}
+        try:
+            projects = projects_for_member(
+                member=member, size=DIGEST_SUGGESTIONS, public_only=True
+            )
+            people = members_for_member(
+                member=member, size=DIGEST_SUGGESTIONS, public_only=True
+            )
+        except SearchUnavailable:
+            projects, people = [], []
+        appearing = set(
+            _appearing_ids(SearchDocument.PROJECT, [m.project_id for m in projects])
+        )
+        titles = dict(
+            Project.objects.filter(pk__in=appearing).values_list("pk", "title")
+        )
+        paths = {
+            p.pk: p.get_absolute_url()
+            for p in Project.objects.filter(pk__in=appearing).only("slug")
+        }
+        for match in projects:
+            key = f"project:{match.project_id}"
+            if match.project_id not in appearing or key in announced:
+                continue
+            row = {
+                "key": key,
+                "title": titles[match.project_id],
+                "url": absolute_url(paths[match.project_id]),
+                "reasons": _reasons(match),
+            }
+            codes = {reason.code for reason in match.reasons}
+            target = "needs" if "seeks_what_you_offer" in codes else "projects"
+            section[target].append(row)
+        allowed = set(
+            _appearing_ids(SearchDocument.MEMBER, [m.member_id for m in people])
+        )
+        others = {
+            m.pk: m for m in Member.objects.filter(pk__in=allowed).only("name", "slug")
+        }
+        for match in people:
+            key = f"member:{match.member_id}"
+            if match.member_id not in allowed or key in announced:
+                continue
+            other = others[match.member_id]
+            section["members"].append(
+                {
+                    "key": key,
+                    "title": other.name,
+                    "url": absolute_url(other.get_absolute_url()),
+                    "reasons": _reasons(match),
+                }
+            )
+        limit = day + timedelta(days=EXPIRY_WINDOW_DAYS)
+        expiring = member.offers.filter(expires_on__gte=day, expires_on__lte=limit)
+        section["expiring"] = [
+            {
+                "key": f"offer:{o.pk}:{o.expires_on.isoformat()}",
+                "title": o.text,
+                "expires_on": o.expires_on,
+            }
+            for o in expiring.order_by("expires_on", "pk")
+            if f"offer:{o.pk}:{o.expires_on.isoformat()}" not in announced
+        ]
+        section["edit_url"] = absolute_url(
+            reverse("members:edit", kwargs={"slug": member.slug})
+        )
+        if any(section[n] for n in ("projects", "needs", "members", "expiring")):
+            digest.sections.append(section)
+    if digest.sections:
+        digest.events = [e for e in _upcoming_events(day) if e["key"] not in announced]
+    return digest
+
+
+def _week(day: date) -> str:
+    year, week, _day = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_send(*, user, day: date) -> bool:
+    """Send `user` the digest of `day`'s week if there is something new."""
+    if not email_allowed(user=user, kind=MessageKind.DIGEST):
+        return False
+    key = f"digest:{user.pk}:{_week(day)}"
+    if SentMessage.objects.filter(key=key).exists():
+        return False
+    with translation.override(account_language(user)):
+        digest = digest_build(user=user, day=day, announced=_announced(user))
+    if not digest:
+        return False
+    return message_send_once(
+        key=key,
+        user=user,
+        kind=MessageKind.DIGEST,
+        prefix="alerts/email/digest",
+        context={"digest": digest, "day": day},
+        items=digest.items,
+    )
+
+
+def digests_send(*, day: date) -> int:
+    """The weekly digests for every account managing a member that may act."""
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            managed__member__in=Member.objects.filter(member_appearing_q()),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    return sum(digest_send(user=user, day=day) for user in users.iterator())

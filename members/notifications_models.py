@@ -1,0 +1,112 @@
+"""Saved searches, message preferences and the record of every message sent
+(issue 19). Imported by members/models.py; the behaviour lives in
+members/notifications.py."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertFrequency(models.TextChoices):
+    INSTANT = "instant", _("As soon as they appear")
+    DAILY = "daily", _("Once a day")
+    WEEKLY = "weekly", _("Once a week")
+
+
+class SearchDocument(models.TextChoices):
+    MEMBER = "member", _("Members")
+    PROJECT = "project", _("Experiments")
+
+
+class MessageKind(models.TextChoices):
+    """The kinds of non-transactional message a person may turn off."""
+
+    ALERT = "alert", _("Alerts for my saved searches")
+    DIGEST = "digest", _("Weekly digest of suggestions and news")
+
+
+class SavedSearch(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    document = models.CharField(
+        _("searched"), max_length=16, choices=SearchDocument.choices
+    )
+    query = models.CharField(_("query"), max_length=200, blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    frequency = models.CharField(
+        _("frequency"),
+        max_length=16,
+        choices=AlertFrequency.choices,
+        default=AlertFrequency.DAILY,
+    )
+    # Results already known (found when saved, or announced since): only the
+    # others are news.
+    known_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_alerted_at = models.DateTimeField(_("last alert"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class MessagePreference(models.Model):
+    """A person's choice for one kind of message; no row means "send"."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="message_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    email = models.BooleanField(_("by e-mail"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message preference")
+        verbose_name_plural = _("message preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="unique_message_preference"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.kind}: {self.email}"
+
+
+class SentMessage(models.Model):
+    """One message sent (or being sent). The key names what it announces and
+    for which period, so a retried job or a second scheduler finds the row and
+    sends nothing."""
+
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sent_messages",
+    )
+    kind = models.CharField(max_length=16, choices=MessageKind.choices)
+    language = models.CharField(max_length=8)
+    # What it announced ("project:12", "member:7", ...): the next digest
+    # leaves them out.
+    items = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sent message")
+        verbose_name_plural = _("sent messages")
+        ordering = ["sent_at", "pk"]
+        indexes = [models.Index(fields=["user", "kind"])]
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from members import notifications_views as views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.saved_search_list, name="list"),
+    path("save/", views.saved_search_save, name="save"),
+    path("<int:pk>/", views.saved_search_update, name="update"),
+    path("<int:pk>/delete/", views.saved_search_delete, name="delete"),
+    path("preferences/", views.preferences_update, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,275 @@
+"""Saved searches with alerts, the weekly digest, preferences and one-click
+unsubscribe, against the real Elasticsearch node and database."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+import pytest
+
+from members.models import (
+    AccountSettings,
+    AlertFrequency,
+    ManagerRole,
+    MemberManager,
+    MemberStatus,
+    MessageKind,
+    MessagePreference,
+    Offer,
+    SavedSearch,
+    SentMessage,
+)
+from members.notifications import (
+    MAX_SAVED_SEARCHES,
+    digest_send,
+    digests_send,
+    saved_search_alert,
+    saved_search_create,
+    saved_searches_alert,
+    unsubscribe_token,
+)
+from members.tests.factories import MemberFactory
+from projects.models import ProjectNeed, ProjectStatus
+from projects.tests.factories import ProjectFactory
+from search.graph import graph_reset
+from search.services import index_refresh
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MONDAY = date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    graph_reset()
+    yield
+    graph_reset()
+
+
+def _account(name: str, language: str = "en"):
+    user = get_user_model().objects.create_user(
+        name, f"{name}@people.example.org", "pw-secret-1"
+    )
+    AccountSettings.objects.create(user=user, language=language)
+    return user
+
+
+def _manage(user, member):
+    MemberManager.objects.create(member=member, user=user, role=ManagerRole.OWNER)
+    return member
+
+
+def _at(day: date, hour: int = 9) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + (
+        timedelta(hours=hour)
+    )
+
+
+def test_alert_announces_only_new_published_results_once(search_index):
+    """What the search found when saved is known; a newly published member is
+    announced once, in the person's language, with the RFC 8058 headers; a
+    pending member never is; a retried run sends nothing."""
+    user = _account("lea", "fr")
+    MemberFactory(name="Compost Ancien", description="compostage de quartier")
+    index_refresh()
+    search = saved_search_create(
+        user=user, document="member", query="compostage", frequency="instant"
+    )
+    assert search.known_ids and search.name == "Members: compostage"
+    assert saved_searches_alert(frequency="instant") == 0
+
+    MemberFactory(
+        name="Compost Caché",
+        description="compostage collectif",
+        status=MemberStatus.PENDING,
+    )
+    MemberFactory(name="Compost Nouveau", description="compostage en ville")
+    index_refresh()
+    assert saved_searches_alert(frequency="instant") == 1
+    (message,) = mail.outbox
+    assert message.to == ["lea@people.example.org"]
+    assert "Compost Nouveau" in message.body
+    assert "Compost Ancien" not in message.body
+    assert "Compost Caché" not in message.body
+    assert 'lang="fr"' in message.alternatives[0][0]
+    assert SentMessage.objects.get().language == "fr"
+    assert "/fr/members/" in message.body
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http")
+    assert "/fr/alerts/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+    assert (
+        message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    )
+    html = message.alternatives[0][0]
+    assert "Compost Nouveau" in html and "Compost Caché" not in html
+
+    # Nothing new, and a retry of the same announcement (the results forgotten,
+    # as if the job died after sending) finds the key taken.
+    assert saved_searches_alert(frequency="instant") == 0
+    SavedSearch.objects.filter(pk=search.pk).update(known_ids=search.known_ids)
+    assert saved_searches_alert(frequency="instant") == 0
+    assert len(mail.outbox) == 1
+    assert SentMessage.objects.filter(kind=MessageKind.ALERT).count() == 1
+
+
+def test_daily_and_weekly_alerts_send_at_most_once_per_period(search_index):
+    user = _account("jan", "nl")
+    daily = saved_search_create(user=user, document="project", query="zonnepanelen")
+    weekly = saved_search_create(
+        user=user, document="project", query="zonnepanelen", frequency="weekly"
+    )
+    ProjectFactory(title="Zon op het dak", summary="zonnepanelen op scholen")
+    index_refresh()
+    now = _at(MONDAY)
+    assert saved_search_alert(daily, now=now) is True
+    assert saved_search_alert(weekly, now=now) is True
+    assert "/nl/projects/" in mail.outbox[0].body
+    ProjectFactory(title="Zon in de wijk", summary="zonnepanelen voor iedereen")
+    index_refresh()
+    # Same day, same week: the keys are taken.
+    daily.refresh_from_db()
+    weekly.refresh_from_db()
+    assert saved_search_alert(daily, now=now + timedelta(hours=1)) is False
+    assert saved_search_alert(weekly, now=now + timedelta(days=2)) is False
+    # The next day (daily) and the next week (weekly) announce it.
+    assert saved_search_alert(daily, now=now + timedelta(days=1)) is True
+    assert saved_search_alert(weekly, now=now + timedelta(days=7)) is True
+    assert len(mail.outbox) == 4
+
+
+def test_saved_searches_are_bounded_per_account(search_index):
+    user = _account("max")
+    for n in range(MAX_SAVED_SEARCHES):
+        saved_search_create(user=user, document="member", query=f"word{n}")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        saved_search_create(user=user, document="member", query="one more")
+    assert SavedSearch.objects.filter(user=user).count() == MAX_SAVED_SEARCHES
+
+
+def test_alert_me_saves_the_search_shown_and_the_page_manages_it(
+    client, search_index
+):
+    """The search page offers "Alert me" to signed-in people only; it saves
+    the query and facets; the alerts page renames, changes the frequency and
+    deletes, and nobody touches another person's search."""
+    MemberFactory(name="Vélo Atelier", description="réparation vélo")
+    index_refresh()
+    page = client.get("/en/members/?q=vélo")
+    assert b"Alert me" not in page.content
+    response = client.post(
+        reverse("alerts:save"), {"document": "member", "search": "q=v%C3%A9lo"}
+    )
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+    user = _account("ana")
+    client.force_login(user)
+    page = client.get("/en/members/?q=vélo&kind=entrepreneur")
+    assert b"Alert me" in page.content
+    assert b'form="alert-form"' in page.content and b'id="alert-form"' in page.content
+    response = client.post(
+        reverse("alerts:save"),
+        {"document": "member", "search": "q=v%C3%A9lo&kind=entrepreneur&page=2"},
+    )
+    assert response.status_code == 302
+    search = SavedSearch.objects.get(user=user)
+    assert (search.query, search.filters) == ("vélo", {"kind": ["entrepreneur"]})
+    assert search.frequency == AlertFrequency.DAILY
+
+    listing = client.get(reverse("alerts:list"))
+    assert listing.status_code == 200 and search.name in listing.content.decode()
+    client.post(
+        reverse("alerts:update", args=[search.pk]),
+        {"name": "Bike repair", "frequency": "weekly"},
+    )
+    search.refresh_from_db()
+    assert (search.name, search.frequency) == ("Bike repair", "weekly")
+
+    intruder = _account("eve")
+    client.force_login(intruder)
+    assert client.post(reverse("alerts:delete", args=[search.pk])).status_code == 404
+    client.force_login(user)
+    client.post(reverse("alerts:delete", args=[search.pk]))
+    assert not SavedSearch.objects.filter(pk=search.pk).exists()
+
+
+def test_unsubscribe_works_without_logging_in(client, search_index):
+    """GET shows a button, POST (the one-click of RFC 8058, no session, no
+    CSRF token) turns that kind off; a forged token changes nothing."""
+    user = _account("tom", "nl")
+    token = unsubscribe_token(user=user, kind=MessageKind.ALERT)
+    url = reverse("alerts:unsubscribe", kwargs={"token": token})
+    page = client.get(url)
+    assert page.status_code == 200 and b"<form" in page.content
+    assert not MessagePreference.objects.exists()
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(url).status_code == 200
+    assert MessagePreference.objects.get(user=user, kind="alert").email is False
+    assert MessagePreference.objects.filter(kind="digest").count() == 0
+    forged = reverse("alerts:unsubscribe", kwargs={"token": token[:-2] + "xx"})
+    assert strict.post(forged).status_code == 400
+
+    # Nothing more after the unsubscribe.
+    saved_search_create(user=user, document="member", query="fiets", frequency="instant")
+    MemberFactory(name="Fietsherstel", description="fiets herstel")
+    index_refresh()
+    assert saved_searches_alert(frequency="instant") == 0
+    assert mail.outbox == []
+
+
+def test_preferences_page_turns_kinds_off_and_on(client, search_index):
+    user = _account("ida")
+    client.force_login(user)
+    client.post(reverse("alerts:preferences"), {"email": ["alert"]})
+    assert MessagePreference.objects.get(user=user, kind="digest").email is False
+    assert MessagePreference.objects.get(user=user, kind="alert").email is True
+
+
+def test_digest_names_fitting_experiments_with_reasons_and_nothing_twice(
+    search_index,
+):
+    """The digest cites the experiment whose need meets the member's offer,
+    with the engine's reason, the offer about to expire and nothing
+    unpublished; the next week, with nothing new, no e-mail."""
+    user = _account("noor", "nl")
+    member = _manage(
+        user,
+        MemberFactory(
+            name="Houtatelier Noord",
+            description="meubelmakerij en houtbewerking",
+            languages=["nl"],
+        ),
+    )
+    Offer.objects.create(
+        member=member,
+        text="houtbewerking en meubelmakerij",
+        expires_on=MONDAY + timedelta(days=5),
+    )
+    fitting = ProjectFactory(
+        title="Buurtmeubels", summary="meubels maken met buren", languages=["nl"]
+    )
+    ProjectNeed.objects.create(project=fitting, text="houtbewerking en meubelmakerij")
+    hidden = ProjectFactory(
+        title="Geheim meubelproject",
+        summary="meubelmakerij en houtbewerking",
+        status=ProjectStatus.DRAFT,
+    )
+    ProjectNeed.objects.create(project=hidden, text="houtbewerking en meubelmakerij")
+    index_refresh()
+
+    assert digests_send(day=MONDAY) == 1
+    (message,) = mail.outbox
+    assert "Buurtmeubels" in message.body
+    assert "Geheim meubelproject" not in message.body
+    assert "houtbewerking en meubelmakerij" in message.body  # reason and offer
+    assert "/nl/" in message.body and 'lang="nl"' in message.alternatives[0][0]
+    assert message.extra_headers["List-Unsubscribe-Post"]
+    # The same week again, then the next week with nothing new.
+    assert digest_send(user=user, day=MONDAY + timedelta(days=1)) is False
+    assert digests_send(day=MONDAY + timedelta(days=7)) == 0
+    assert len(mail.outbox) == 1
