@@ -150,9 +150,7 @@ def test_saved_searches_are_bounded_per_account(search_index):
     assert SavedSearch.objects.filter(user=user).count() == MAX_SAVED_SEARCHES
 
 
-def test_alert_me_saves_the_search_shown_and_the_page_manages_it(
-    client, search_index
-):
+def test_alert_me_saves_the_search_shown_and_the_page_manages_it(client, search_index):
     """The search page offers "Alert me" to signed-in people only; it saves
     the query and facets; the alerts page renames, changes the frequency and
     deletes, and nobody touches another person's search."""
@@ -215,7 +213,9 @@ def test_unsubscribe_works_without_logging_in(client, search_index):
     assert strict.post(forged).status_code == 400
 
     # Nothing more after the unsubscribe.
-    saved_search_create(user=user, document="member", query="fiets", frequency="instant")
+    saved_search_create(
+        user=user, document="member", query="fiets", frequency="instant"
+    )
     MemberFactory(name="Fietsherstel", description="fiets herstel")
     index_refresh()
     assert saved_searches_alert(frequency="instant") == 0
