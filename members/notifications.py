@@ -119,6 +119,8 @@ def message_send_once(
     # RFC 8058: a mail client may unsubscribe with one POST, no log-in.
     message.extra_headers["List-Unsubscribe"] = f"<{link}>"
     message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # For mail filters and bounce handling: which kind of message this is.
+    message.extra_headers["X-Hub-Message-Kind"] = kind
     try:
         with transaction.atomic():
             SentMessage.objects.create(
