@@ -408,13 +408,28 @@ def run(*, short: bool = False) -> Result:
         load.start()
         editor.start()
 
+        from search.client import SearchUnavailable
+        from search.selectors import documents_search
+
         def phase(name, seconds):
+            """Run a phase; this process searches too, to name any failure."""
             load.phase = editor.phase = name
             _log(f"{name}: {seconds} s")
-            time.sleep(seconds)
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                try:
+                    documents_search(document="member", query="logement")
+                except SearchUnavailable as exc:
+                    if name != "all nodes down":
+                        _log(f"{name}: in-process search failed: {str(exc)[:400]}")
+                time.sleep(0.5)
 
         phase("warm-up", warm)
         cluster.nodes[1].stop(keep_data=True)
+        for url in cluster.urls:
+            with urllib.request.urlopen(f"{url}/_cat/shards?v", timeout=10) as r:
+                _log(f"shards seen from {url}:\n{r.read().decode()}")
+            break
         phase("one node down", one_down)
         for node in cluster.nodes:
             node.stop(keep_data=True)

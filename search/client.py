@@ -10,13 +10,13 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from elastic_transport import Transport
+from elastic_transport import ConnectionError, ConnectionTimeout, Transport
 from elasticsearch import Elasticsearch
 
 from hub.metrics import SEARCH_ERRORS, SEARCH_SECONDS, search_operation
 from search.node import LocalCluster
 
-# A node that failed is left aside for 0.5 s, then 1 s, 2 s... up to this.
+# A node that failed is left aside for 1 s, then 2 s, 4 s... up to this.
 DEAD_NODE_MAX_BACKOFF = 10.0
 
 
@@ -24,14 +24,35 @@ class SearchUnavailable(Exception):
     """Elasticsearch cannot be reached or answered with an error."""
 
 
+# With several nodes, a request that every try failed is tried again after
+# these pauses: while a node leaves, the others answer 503 for the second or
+# two that the cluster takes to elect a master and promote replicas, and the
+# transport's own retries follow each other within milliseconds.
+CLUSTER_RETRY_PAUSES = (0.2, 0.5, 1.0)
+RETRY_STATUSES = (429, 502, 503, 504)
+
+
 class MeasuredTransport(Transport):
-    """The client's transport, timing every request for /metrics."""
+    """The client's transport, timing every request for /metrics, and waiting
+    out a cluster's reorganisation when there are several nodes."""
 
     def perform_request(self, method, target, **kwargs):
         operation = search_operation(target)
         started = time.perf_counter()
+        pauses = CLUSTER_RETRY_PAUSES if len(self.node_pool) > 1 else ()
         try:
-            return super().perform_request(method, target, **kwargs)
+            for pause in (*pauses, None):
+                try:
+                    response = super().perform_request(method, target, **kwargs)
+                except (ConnectionError, ConnectionTimeout):
+                    if pause is None:
+                        raise
+                else:
+                    if pause is None or response.meta.status not in RETRY_STATUSES:
+                        if response.meta.status >= 500:
+                            SEARCH_ERRORS.labels(operation).inc()
+                        return response
+                time.sleep(pause)
         except Exception:
             SEARCH_ERRORS.labels(operation).inc()
             raise
@@ -67,7 +88,7 @@ def _client(url: str, timeout: float) -> Elasticsearch:
         request_timeout=timeout,
         max_retries=len(hosts) - 1,
         retry_on_timeout=len(hosts) > 1,
-        dead_node_backoff_factor=0.5,
+        dead_node_backoff_factor=1.0,
         max_dead_node_backoff=DEAD_NODE_MAX_BACKOFF,
         transport_class=MeasuredTransport,
     )
