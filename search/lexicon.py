@@ -71,30 +71,10 @@ class Lexicon:
             for head in heads:
                 index[stemmer.stemWord(head)].append(head)
             self.by_stem[lang] = index
-        self._mutual_first()
         # Words a Dutch compound may be made of, and their stems.
         stemmer = _stemmer(LANGUAGES["nl"])
         self.dutch_words = set(self.entries["nl"]) | set(dutch_words)
-        self.dutch_stems = {stemmer.stemWord(w) for w in self.dutch_words}
-
-    def _mutual_first(self):
-        """Translations that translate back into the headword come first.
-
-        Old bilingual lists give senses in no useful order ("kwaliteit":
-        "property" before "quality"; "meten": "compute" before "measure");
-        a translation whose own entry lists the headword among its
-        translations ("quality" → "kwaliteit") is the word's usual sense.
-        """
-        for src, heads in self.entries.items():
-            for head, by_lang in heads.items():
-                for dst, translations in by_lang.items():
-                    back = self.entries.get(dst, {})
-                    mutual = [
-                        t for t in translations if head in back.get(t, {}).get(src, ())
-                    ]
-                    if mutual:
-                        others = [t for t in translations if t not in mutual]
-                        by_lang[dst] = mutual + others
+        self.dutch_stems = set(stemmer.stemWords(list(self.dutch_words)))
 
     def headwords(self, word: str) -> list[tuple[str, str]]:
         """(language, headword) pairs for a folded word: as written, else by stem."""

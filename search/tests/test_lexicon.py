@@ -15,7 +15,11 @@ from search.lexicon import (
     query_gloss,
     word_expansion,
 )
-from search.management.commands.search_lexicon_build import dutch_words, lexicon_rows
+from search.management.commands.search_lexicon_build import (
+    dutch_words,
+    lexicon_rows,
+    mutual_first,
+)
 from search.selectors import documents_search
 from search.services import index_refresh
 
@@ -70,16 +74,19 @@ def test_committed_lexicon_is_small_and_loads_once():
 def test_translations_that_translate_back_come_first():
     """An old dictionary's first sense is not always the usual one: of
     "kwaliteit" → "property", "quality", only "quality" gives "kwaliteit"
-    back, so it comes first, in the word's alternatives and in the gloss."""
-    table = Lexicon(
-        [
-            "nl\tkwaliteit\ten\tproperty|quality\n",
-            "en\tquality\tnl\teigenschap|kwaliteit\n",
-            "en\tproperty\tnl\tbezitting|eigendom\n",
-        ]
+    back, so the builder puts it first; the committed lexicon's gloss and
+    alternatives follow."""
+    stored = mutual_first(
+        {
+            ("nl", "kwaliteit", "en"): ["property", "quality"],
+            ("en", "quality", "nl"): ["eigenschap", "kwaliteit"],
+            ("en", "property", "nl"): ["bezitting", "eigendom"],
+        }
     )
-    assert table.entries["nl"]["kwaliteit"]["en"] == ["quality", "property"]
-    assert table.gloss("kwaliteit", "en") == "quality"
+    assert stored[("nl", "kwaliteit", "en")] == ["quality", "property"]
+    assert stored[("en", "quality", "nl")] == ["kwaliteit", "eigenschap"]
+    assert stored[("en", "property", "nl")] == ["bezitting", "eigendom"]
+    assert lexicon().gloss("kwaliteit", "en") == "quality"
     translations = word_expansion("kwaliteit", limit=8).translations
     assert translations.index("quality") < translations.index("property")
 

@@ -125,11 +125,28 @@ def lexicon_rows(source: Path) -> list[str]:
                 through = _ranked(table.get((pivot, fold(word), dst), {}))
                 for rank, translation in enumerate(through[:PIVOT_WIDTH]):
                     vote(src, head, dst, translation, 200 + position * 10 + rank)
-    rows = []
-    for (src, head, dst), translations in table.items():
-        ranked = _ranked(translations)
-        rows.append("\t".join((src, head, dst, "|".join(ranked[:MAX_STORED]))))
-    return sorted(rows)
+    stored = mutual_first(
+        {key: _ranked(translations)[:MAX_STORED] for key, translations in table.items()}
+    )
+    return sorted(
+        "\t".join((src, head, dst, "|".join(translations)))
+        for (src, head, dst), translations in stored.items()
+    )
+
+
+def mutual_first(stored: dict) -> dict:
+    """Translations that translate back into the headword come first.
+
+    Old bilingual lists give senses in no useful order ("kwaliteit":
+    "property" before "quality"); a translation whose own entry lists the
+    headword among its translations ("quality" → "kwaliteit") is the word's
+    usual sense. The order within each group stays the dictionaries'.
+    """
+    out = {}
+    for (src, head, dst), translations in stored.items():
+        mutual = [t for t in translations if head in stored.get((dst, t, src), ())]
+        out[(src, head, dst)] = mutual + [t for t in translations if t not in mutual]
+    return out
 
 
 def dutch_words(dic: Path) -> list[str]:
