@@ -35,6 +35,7 @@ from hub.tests.worlds import (
     STOPPED_NAMES,
     world_build,
 )
+from members.notifications import unsubscribe_token
 from search.client import get_client, index_alias
 from search.documents import DOCUMENTS
 from search.indices import indices_drop
@@ -152,6 +153,18 @@ CASES = {
         "post",
         {A: LOGIN, M: 302, O: 404, E: 404, S: 404, U: 404, P: 404},
     ),
+    # Saved searches, e-mail preferences and one-click unsubscribe
+    "alerts:list": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "alerts:save": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 405))),
+    "alerts:update": ([0], "post", logged_in(**dict.fromkeys(ROLES[1:], 404))),
+    "alerts:delete": ([0], "post", logged_in(**dict.fromkeys(ROLES[1:], 404))),
+    "alerts:preferences": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 405))),
+    "alerts:unsubscribe": (
+        lambda w: [unsubscribe_token(user=w.users["member"], kind="digest")],
+        "get",
+        every(200),
+    ),
+    "alerts:unsubscribe#forged": (["forged:token"], "get", every(400)),
     # Contact requests
     "contacts:list": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
     "contacts:new": (
