@@ -164,7 +164,7 @@ def main() -> None:
         result["profile_graph_ms"] = _median_ms(
             lambda: member_neighbourhood(member=member), args.repeat
         )
-        if state:
+        if state.get("index_prefix"):
 
             def member_map():
                 response = client.get("/en/members/map/?kind=researcher")

@@ -18,7 +18,7 @@ from search.graph import collaboration_graph
 
 MAX_PROJECTS = 8
 MAX_PARTNERS = 16
-WIDTH, HEIGHT = 680, 520
+WIDTH, HEIGHT = 860, 520
 INNER, OUTER = 110, 215
 LABEL_CHARS = 24
 # Okabe–Ito colours, told apart with the common colour-vision deficiencies.
@@ -42,6 +42,30 @@ class Node:
     x: float
     y: float
     centre: bool = False
+
+    @property
+    def label_position(self) -> tuple[int, int, str]:
+        """(x, y, text-anchor) of the label: outwards from the centre, so the
+        inner ring's labels do not run into the centre's."""
+        if self.centre:
+            return int(self.x), int(self.y) - 24, "middle"
+        dx, dy = self.x - WIDTH / 2, self.y - HEIGHT / 2
+        norm = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / norm, dy / norm
+        anchor = "start" if ux > 0.35 else "end" if ux < -0.35 else "middle"
+        return int(self.x + 16 * ux), int(self.y + 16 * uy + 4 + 8 * uy), anchor
+
+    @property
+    def label_x(self) -> int:
+        return self.label_position[0]
+
+    @property
+    def label_y(self) -> int:
+        return self.label_position[1]
+
+    @property
+    def label_anchor(self) -> str:
+        return self.label_position[2]
 
 
 @dataclass
