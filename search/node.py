@@ -373,7 +373,9 @@ class LocalNode:
         deadline = time.monotonic() + timeout
         wanted = ("yellow", "green") if status == "yellow" else ("green",)
         while time.monotonic() < deadline:
-            exited = process.poll() is not None if process else not self._owns(state)
+            # Until the launcher script execs Java, the command line does not
+            # name the work directory yet: only a gone pid means it exited.
+            exited = process.poll() is not None if process else not _alive(state.pid)
             if exited:
                 tail = _tail(workdir / "console.log")
                 if process:
@@ -591,6 +593,15 @@ def _read_settings(workdir: Path) -> dict:
                 with contextlib.suppress(ValueError):
                     settings[key] = json.loads(value)
     return settings
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _reap(pid: int) -> None:
