@@ -759,6 +759,7 @@ from members.notifications_models import (  # noqa: E402, F401
     AlertFrequency,
     MessageKind,
     MessagePreference,
+    Notification,
     SavedSearch,
     SearchDocument,
     SentMessage,

@@ -29,6 +29,7 @@ from members.models import (
     Member,
     MessageKind,
     MessagePreference,
+    Notification,
     SavedSearch,
     SearchDocument,
     SentMessage,
@@ -94,22 +95,31 @@ def unsubscribe_url(*, user, kind: str) -> str:
 
 
 def message_send_once(
-    *, key: str, user, kind: str, prefix: str, context: dict, items=(), after=None
+    *,
+    key: str,
+    user,
+    kind: str,
+    prefix: str,
+    context: dict,
+    items=(),
+    after=None,
+    link: str = "",
 ) -> bool:
     """Send `prefix` to `user` unless a message with `key` was sent: the key's
-    row, `after()` (e.g. marking results as announced) and the send commit
-    together or not at all. Returns whether it was sent now."""
+    row, the bell's notification (its subject and `link`), `after()` (e.g.
+    marking results as announced) and the send commit together or not at all.
+    Returns whether it was sent now."""
     if not user.email or not user.is_active:
         return False
     language = account_language(user)
     with translation.override(language):
-        link = unsubscribe_url(user=user, kind=kind)
+        unsubscribe = unsubscribe_url(user=user, kind=kind)
         preferences = absolute_url(reverse("alerts:list"))
     message = email_render(
         prefix=prefix,
         context={
             **context,
-            "unsubscribe_url": link,
+            "unsubscribe_url": unsubscribe,
             "preferences_url": preferences,
             "kind_label": _kind_label(kind, language),
         },
@@ -117,7 +127,7 @@ def message_send_once(
         language=language,
     )
     # RFC 8058: a mail client may unsubscribe with one POST, no log-in.
-    message.extra_headers["List-Unsubscribe"] = f"<{link}>"
+    message.extra_headers["List-Unsubscribe"] = f"<{unsubscribe}>"
     message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # For mail filters and bounce handling: which kind of message this is.
     message.extra_headers["X-Hub-Message-Kind"] = kind
@@ -130,6 +140,12 @@ def message_send_once(
                 language=language,
                 items=list(items),
                 sent_at=timezone.now(),
+            )
+            Notification.objects.create(
+                user=user,
+                kind=kind,
+                text=message.subject.split("] ", 1)[-1][:300],
+                url=link[:500],
             )
             if after is not None:
                 after()
@@ -317,6 +333,7 @@ def saved_search_alert(search: SavedSearch, *, now: datetime | None = None) -> b
         },
         items=[f"{search.document}:{pk}" for pk in new],
         after=remember,
+        link=search_url,
     )
     if sent:
         search.known_ids = sorted(known | set(new))
@@ -494,6 +511,8 @@ def digest_send(*, user, day: date) -> bool:
         digest = digest_build(user=user, day=day, announced=_announced(user))
     if not digest:
         return False
+    with translation.override(account_language(user)):
+        dashboard = absolute_url(reverse("dashboard:home"))
     return message_send_once(
         key=key,
         user=user,
@@ -501,6 +520,7 @@ def digest_send(*, user, day: date) -> bool:
         prefix="alerts/email/digest",
         context={"digest": digest, "day": day},
         items=digest.items,
+        link=dashboard,
     )
 
 
@@ -518,3 +538,20 @@ def digests_send(*, day: date) -> int:
         .order_by("pk")
     )
     return sum(digest_send(user=user, day=day) for user in users.iterator())
+
+
+# Notification centre ---------------------------------------------------------
+
+
+def notifications_unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark one (or, without `pk`, every) unread notification of `user` read."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())

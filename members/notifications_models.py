@@ -110,3 +110,28 @@ class SentMessage(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class Notification(models.Model):
+    """What the bell in the site's header shows: the same items as the
+    e-mails, written in the person's language when they were sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text

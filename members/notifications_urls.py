@@ -10,5 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.saved_search_update, name="update"),
     path("<int:pk>/delete/", views.saved_search_delete, name="delete"),
     path("preferences/", views.preferences_update, name="preferences"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications_read"),
+    path("notifications/bell/", views.notification_bell, name="bell"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -10,15 +10,23 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from members.models import AlertFrequency, MessageKind, SavedSearch, SearchDocument
+from members.models import (
+    AlertFrequency,
+    MessageKind,
+    Notification,
+    SavedSearch,
+    SearchDocument,
+)
 from members.notifications import (
     MAX_SAVED_SEARCHES,
     email_allowed,
     message_preference_set,
+    notifications_mark_read,
     saved_search_create,
     unsubscribe_token_read,
 )
@@ -125,3 +133,47 @@ def unsubscribe(request, token: str):
         context["done"] = True
     context["action"] = reverse("alerts:unsubscribe", kwargs={"token": token})
     return render(request, "alerts/unsubscribe.html", context)
+
+
+@login_required
+def notification_list(request):
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "alerts/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one notification (`pk`) or all of them read, then follow its link
+    (or come back to the list)."""
+    pk = request.POST.get("pk")
+    if pk and pk.isdigit():
+        item = get_object_or_404(Notification, pk=int(pk), user=request.user)
+        notifications_mark_read(user=request.user, pk=item.pk)
+        if item.url and url_has_allowed_host_and_scheme(
+            item.url, allowed_hosts=_allowed_hosts(request)
+        ):
+            return redirect(item.url)
+    else:
+        notifications_mark_read(user=request.user)
+    return redirect("alerts:notifications")
+
+
+def _allowed_hosts(request) -> set[str]:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    hosts = {request.get_host()}
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    if base:
+        hosts.add(urlsplit(base).netloc)
+    return hosts
+
+
+@login_required
+def notification_bell(request):
+    """The bell alone, for htmx to refresh its count."""
+    response = render(request, "alerts/_bell.html")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -273,3 +273,64 @@ def test_digest_names_fitting_experiments_with_reasons_and_nothing_twice(
     assert digest_send(user=user, day=MONDAY + timedelta(days=1)) is False
     assert digests_send(day=MONDAY + timedelta(days=7)) == 0
     assert len(mail.outbox) == 1
+
+
+def test_journey_save_publish_bell_mail_unsubscribe(client, search_index):
+    """Save a search on the page, an editor publishes a matching member: the
+    bell counts the alert, the e-mail is in the outbox, and its unsubscribe
+    link works in a fresh browser without logging in."""
+    user = _account("zoe", "fr")
+    client.force_login(user)
+    client.post(
+        reverse("alerts:save"),
+        {"document": "member", "search": "q=brasserie", "frequency": "instant"},
+    )
+    search = SavedSearch.objects.get(user=user)
+    search.frequency = "instant"
+    search.save()
+    pending = MemberFactory(
+        name="Brasserie du Canal",
+        description="brasserie coopérative",
+        status=MemberStatus.PENDING,
+    )
+    index_refresh()
+    assert saved_searches_alert(frequency="instant") == 0
+    page = client.get("/fr/members/")
+    assert b"notification-bell__count" not in page.content
+
+    pending.status = MemberStatus.PUBLISHED  # the editor's approval
+    pending.save()
+    index_refresh()
+    assert saved_searches_alert(frequency="instant") == 1
+    page = client.get("/fr/members/")
+    assert b'notification-bell__count">1<' in page.content
+    bell = client.get(reverse("alerts:bell"))
+    assert b'notification-bell__count">1<' in bell.content
+    listing = client.get(reverse("alerts:notifications"))
+    assert "brasserie" in listing.content.decode()
+    (message,) = mail.outbox
+    assert "Brasserie du Canal" in message.body
+
+    from members.models import Notification
+
+    item = Notification.objects.get(user=user)
+    response = client.post(reverse("alerts:notifications_read"), {"pk": item.pk})
+    assert response.status_code == 302
+    assert "/fr/members/?q=brasserie" in response["Location"]
+    assert b"notification-bell__count" not in client.get(reverse("alerts:bell")).content
+
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    from django.test import Client
+
+    stranger = Client(enforce_csrf_checks=True)
+    assert stranger.get(path).status_code == 200
+    assert stranger.post(path).status_code == 200
+    assert MessagePreference.objects.get(user=user, kind="alert").email is False
+    # Another member of someone else never shows in this person's bell.
+    other = _account("yan")
+    client.force_login(other)
+    assert (
+        client.post(reverse("alerts:notifications_read"), {"pk": item.pk}).status_code
+        == 404
+    )
