@@ -4,7 +4,7 @@ import csv
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -29,6 +29,10 @@ class NetworkHealthView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "network/admin_health.html"
     page_title = gettext_lazy("Network health")
     header_icon = "group"
+    breadcrumbs_items = [
+        {"url": reverse_lazy("wagtailadmin_home"), "label": gettext_lazy("Home")},
+        {"url": "", "label": gettext_lazy("Network health")},
+    ]
 
     def dispatch(self, request, *args, **kwargs):
         _check_editor(request)

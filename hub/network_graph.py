@@ -45,10 +45,13 @@ class Node:
 
     @property
     def label_position(self) -> tuple[int, int, str]:
-        """(x, y, text-anchor) of the label: outwards from the centre, so the
-        inner ring's labels do not run into the centre's."""
+        """(x, y, text-anchor) of the label: above the centre, under an
+        experiment, outwards from the centre for a partner."""
         if self.centre:
             return int(self.x), int(self.y) - 24, "middle"
+        if self.type == "project":
+            # Under the square: outwards, they met the partners' labels.
+            return int(self.x), int(self.y) + 24, "middle"
         dx, dy = self.x - WIDTH / 2, self.y - HEIGHT / 2
         norm = math.hypot(dx, dy) or 1.0
         ux, uy = dx / norm, dy / norm
