@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from elasticsearch_dsl import Q
 
-from members.models import Member, MemberKind
+from members.models import Member, MemberKind, Visibility
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
@@ -63,6 +63,7 @@ WEIGHTS = {
     "track_record_meaning": 1.0,
     "graph": 2.0,
     "graph_ties": 1.0,
+    "own_habit": 0.0,
     # No needs, offers or taxonomy in the CORDIS data: these two are set by
     # judgement, an explicit offer meeting an explicit need being the
     # strongest evidence a member can give.
@@ -78,6 +79,7 @@ WEIGHTS = {
 SIGNAL_OF = {
     "track_record_meaning": "track_record",
     "graph_ties": "graph",
+    "own_habit": "graph",
     "country_share": "place",
 }
 CANDIDATES = 200
@@ -171,6 +173,7 @@ class _Candidate:
     semantic: float = 0.0
     graph: float = 0.0
     ties: float = 0.0
+    own_habit: float = 0.0
     graph_project: int | None = None
     graph_paths: list = field(default_factory=list)
     habit: tuple[int, int, int] | None = None
@@ -303,8 +306,12 @@ def members_for_project(
     size: int = 10,
     exclude: set[int] = frozenset(),
     signals: tuple[str, ...] = SIGNALS,
+    weights: dict | None = None,
 ) -> list[Match]:
-    """Rank members of `kind` (any kind if None) for a stored or draft project."""
+    """Rank members of `kind` (any kind if None) for a stored or draft project.
+
+    `signals` switches signals off (ablations); `weights` replaces `WEIGHTS`
+    (benchmarks and experiments: the public seam, no patching)."""
     exclude = set(exclude) | set(project.partners)
     members, projects = index_alias("member"), index_alias("project")
     filters, must_not = _member_filter(kind, exclude)
@@ -363,7 +370,9 @@ def members_for_project(
     strongest, similar = {}, {}
     if "graph" in signals and project.partners:
         scores["graph"], strongest = _consortium(graph, project.partners, exclude)
-        scores["graph_ties"] = _ties(graph, project.partners, exclude)
+        scores["graph_ties"], scores["own_habit"] = _ties(
+            graph, project.partners, exclude
+        )
     if "track_record" in signals:
         found, similar = _similar_projects(graph, responses, exclude)
         scores.update(found)
@@ -371,7 +380,9 @@ def members_for_project(
     # Graph and track-record candidates are only ids so far: the best of each
     # list, of the requested kind, are fetched by id in one request.
     wanted = []
-    for values in scores.values():
+    for name, values in scores.items():
+        if name == "own_habit":
+            continue  # the same members as `graph_ties`, another order
         of_kind = (
             pk for pk in values if pk not in exclude and kinds.get(pk, kind) == kind
         )
@@ -386,6 +397,7 @@ def members_for_project(
     for c in candidates.values():
         c.graph = graph_scores.get(c.member_id, 0.0)
         c.ties = ties.get(c.member_id, 0.0)
+        c.own_habit = scores.get("own_habit", {}).get(c.member_id, 0.0)
         c.graph_project = strongest.get(c.member_id)
         c.track_record = scores.get("track_record", {}).get(c.member_id, 0.0)
         c.track_meaning = scores.get("track_record_meaning", {}).get(c.member_id, 0.0)
@@ -393,7 +405,9 @@ def members_for_project(
 
     if not candidates:
         return []
-    return _rank(project, kind, candidates, fetched["team"], graph, signals, size)
+    return _rank(
+        project, kind, candidates, fetched["team"], graph, signals, size, weights
+    )
 
 
 def _knn(vector, k, filter=None) -> dict:
@@ -404,21 +418,40 @@ def _knn(vector, k, filter=None) -> dict:
     return knn
 
 
-_kinds_cache: dict = {"graph": None, "kinds": {}}
+_facts_cache: dict = {"graph": None, "facts": {}}
+
+
+def member_facts(graph) -> dict[int, tuple[str, str]]:
+    """(kind, country) of each published member, reloaded with the
+    collaboration graph; the country only where its location is public.
+
+    Lets graph and track-record candidates of other kinds be skipped before
+    they are fetched, and teams be described by their kinds and countries
+    without a round trip; a member missing here is fetched and checked anyway.
+    """
+    if _facts_cache["graph"] is not graph:
+        rows = Member.objects.published().values_list(
+            "pk", "kind", "country", "visibility"
+        )
+        _facts_cache["facts"] = {
+            pk: (
+                kind,
+                country
+                if (visibility or {}).get("location", Visibility.PUBLIC)
+                == Visibility.PUBLIC
+                else "",
+            )
+            for pk, kind, country, visibility in rows.iterator()
+        }
+        _facts_cache["kinds"] = {pk: f[0] for pk, f in _facts_cache["facts"].items()}
+        _facts_cache["graph"] = graph
+    return _facts_cache["facts"]
 
 
 def _kinds(graph) -> dict[int, str]:
-    """Kind of each published member, reloaded with the collaboration graph.
-
-    Lets graph and track-record candidates of other kinds be skipped before
-    they are fetched; a member missing here is fetched and checked anyway.
-    """
-    if _kinds_cache["graph"] is not graph:
-        _kinds_cache["kinds"] = dict(
-            Member.objects.published().values_list("pk", "kind").iterator()
-        )
-        _kinds_cache["graph"] = graph
-    return _kinds_cache["kinds"]
+    """Kind of each published member (see `member_facts`)."""
+    member_facts(graph)
+    return _facts_cache["kinds"]
 
 
 def _consortium(graph, partners, exclude):
@@ -450,7 +483,7 @@ def _consortium(graph, partners, exclude):
     return score, best
 
 
-def _ties(graph, partners, exclude) -> dict[int, float]:
+def _ties(graph, partners, exclude) -> tuple[dict[int, float], dict[int, float]]:
     """How likely one of the team's partners is to bring each member along.
 
     A partner who took part in n experiments, k of them with a member, brings
@@ -462,6 +495,9 @@ def _ties(graph, partners, exclude) -> dict[int, float]:
     projects counts even when those projects had forty partners.
     """
     left_behind: dict[int, float] = {}  # chance that no partner brings them
+    # The other way round: the share of a member's own experiments done with
+    # its most frequent partner in the team (k/(m+1), m its experiments).
+    habit: dict[int, int] = {}
     for partner in set(partners):
         projects = graph.projects_of.get(partner, ())
         together = Counter(
@@ -471,7 +507,11 @@ def _ties(graph, partners, exclude) -> dict[int, float]:
             if member not in exclude:
                 chance = left_behind.get(member, 1.0)
                 left_behind[member] = chance * (1 - k / (len(projects) + 1))
-    return {member: 1 - chance for member, chance in left_behind.items()}
+                habit[member] = max(habit.get(member, 0), k)
+    return (
+        {member: 1 - chance for member, chance in left_behind.items()},
+        {member: k / (graph.degree(member) + 1) for member, k in habit.items()},
+    )
 
 
 def _similar_projects(graph, responses, exclude):
@@ -536,7 +576,9 @@ def _features(groups: dict[str, list[int]]) -> dict[str, dict[int, dict]]:
     }
 
 
-def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
+def _rank(
+    project, kind, candidates, team, graph, signals, size, weights=None
+) -> list[Match]:
     team_sectors = set(project.sectors)
     team_languages = Counter(project.languages)
     team_places = Counter()
@@ -562,7 +604,7 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         top("track_record"),
         top("track_meaning"),
     )
-    weights = {k: w for k, w in WEIGHTS.items() if _uses(k, signals)}
+    weights = {k: w for k, w in (weights or WEIGHTS).items() if _uses(k, signals)}
     matches, contexts = [], {}
     for c in candidates.values():
         s = c.source
@@ -571,6 +613,7 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         features["semantic"] = c.semantic
         features["graph"] = math.log1p(5 * c.graph) / math.log1p(5 * max_graph)
         features["graph_ties"] = c.ties
+        features["own_habit"] = c.own_habit
         features["track_record"] = c.track_record / max_words
         features["track_record_meaning"] = c.track_meaning / max_meaning
         country = s.get("country")
@@ -584,7 +627,11 @@ def _rank(project, kind, candidates, team, graph, signals, size) -> list[Match]:
         features["taxonomy"] = min(1.0, 0.5 * len(sectors) + 0.5 * len(disciplines))
         needs_met = [m.split(":", 1)[1] for m in c.matched if m.startswith("need:")]
         features["reciprocity"] = 1.0 if needs_met else 0.0
-        lacking = kind and team and team_kinds.get(kind, 0) == 0
+        # The candidate's kind is one the team lacks: constant under a kind
+        # filter, it orders candidates of every kind when none is asked for.
+        candidate_kind = s.get("kind") or kind
+        lacking = bool(team) and team_kinds.get(candidate_kind, 0) == 0
+        lacking = candidate_kind if lacking and candidate_kind else None
         features["complementarity"] = 1.0 if lacking else 0.0
         place = _shared_place(s, team_places)
         features["place"] = 1.0 if place else 0.0
@@ -826,8 +873,8 @@ def _reasons(
             Reason(
                 "missing_kind",
                 _("Your team has no %(kind)s yet")
-                % {"kind": str(MemberKind(kind).label).lower()},
-                {"kind": kind},
+                % {"kind": str(MemberKind(lacking).label).lower()},
+                {"kind": lacking},
                 WEIGHTS["complementarity"],
             )
         )

@@ -34,8 +34,10 @@ from search.matching import (
     Reason,
     _from_doc_values,
     _knn,
+    _msearch,
     language_reason,
     meaning_reason,
+    member_facts,
     members_for_project,
     place_reason,
     sector_reason,
@@ -47,16 +49,50 @@ CANDIDATES = 100
 # Suggestions with a lower score are noise: one shared language, say.
 MIN_SCORE = 0.15
 
+# Member → experiments. Each feature is in 0..1; the graph ones are scaled
+# per member. Weights: see `MEMBER_SIDE_WEIGHTS_NOTE` below.
 PROJECT_WEIGHTS = {
     "text": 1.0,
     "semantic": 0.5,
+    "track_record": 0.0,
     "graph": 1.5,
+    "consortium": 0.0,
+    "graph_ties": 0.0,
+    "own_habit": 0.0,
     "reciprocity": 0.8,
     "seek_met": 0.3,
     "kind_sought": 0.3,
+    "complementarity": 0.0,
+    "kind_wanted": 0.3,
     "taxonomy": 0.3,
     "place": 0.2,
+    "country_share": 0.0,
     "language": 0.1,
+    "team_size": 0.0,
+}
+# Signals of the member side (for ablations and `match_batch --without`), and
+# the features that belong to a signal of another name.
+MEMBER_SIDE_SIGNALS = (
+    "text",
+    "semantic",
+    "track_record",
+    "graph",
+    "reciprocity",
+    "complementarity",
+    "taxonomy",
+    "place",
+    "language",
+    "team",
+)
+PROJECT_SIGNAL_OF = {
+    "consortium": "graph",
+    "graph_ties": "graph",
+    "own_habit": "graph",
+    "seek_met": "reciprocity",
+    "kind_sought": "complementarity",
+    "kind_wanted": "complementarity",
+    "country_share": "place",
+    "team_size": "team",
 }
 MEMBER_WEIGHTS = {
     "text": 0.6,
@@ -152,6 +188,8 @@ class _Profile:
     languages: set[str]
     commune: str
     country: str
+    # Kinds of partner the member seeks (`Seek.kind`).
+    seeks_kinds: set[str] = field(default_factory=set)
 
 
 def _member_profile(member: Member, *, public_only: bool) -> _Profile:
@@ -165,20 +203,30 @@ def _member_profile(member: Member, *, public_only: bool) -> _Profile:
     offers = list(
         Offer.objects.active().filter(member=member).values_list("text", flat=True)
     )
-    seeks = list(
-        Seek.objects.active().filter(member=member).values_list("text", flat=True)
+    seek_rows = list(
+        Seek.objects.active().filter(member=member).values_list("text", "kind")
     )
+    seek_rows = seek_rows if shown("seeks") else []
+    seeks = [text for text, _kind in seek_rows]
     offers = offers if shown("offers") else []
-    seeks = seeks if shown("seeks") else []
     skills = [str(s) for s in member.skills or []] if shown("skills") else []
     sectors = list(member.sectors.all())
     disciplines = list(member.disciplines.all())
-    track = ProjectPartner.objects.filter(
-        project_appearing_q("project__"), member=member, confirmed=True
-    ).values_list("project__title", "project__summary")[:10]
+    # The latest published experiments first: a track record is expertise,
+    # and their keywords say in which fields.
+    track = (
+        ProjectPartner.objects.filter(
+            project_appearing_q("project__"), member=member, confirmed=True
+        )
+        .order_by("-project_id")
+        .values_list("project__title", "project__summary", "project__keywords")[:10]
+    )
     parts = [member.headline, member.description, *offers, *skills]
     parts += [label for term in sectors + disciplines for label in term.labels]
-    parts += [f"{title}. {summary}" for title, summary in track]
+    parts += [
+        ". ".join([title, summary, *(keywords or [])])
+        for title, summary, keywords in track
+    ]
     return _Profile(
         text=". ".join(p for p in parts if p),
         offers=offers,
@@ -189,6 +237,7 @@ def _member_profile(member: Member, *, public_only: bool) -> _Profile:
         languages=set(member.languages or []) if shown("languages") else set(),
         commune=member.commune if shown("location") else "",
         country=member.country if shown("location") else "",
+        seeks_kinds={kind for _text, kind in seek_rows if kind},
     )
 
 
@@ -259,7 +308,7 @@ def _add_semantic_hits(candidates: dict[int, dict], search: Search, knn) -> None
 
 
 def _profile_candidates(
-    search: Search, base, clauses: list, profile: _Profile
+    search: Search, base, clauses: list, profile: _Profile, *, semantic: bool = True
 ) -> dict[int, dict]:
     """Candidates matching any of `clauses` in words or `profile` in meaning."""
     candidates: dict[int, dict] = {}
@@ -270,7 +319,7 @@ def _profile_candidates(
                 Q("bool", should=clauses, minimum_should_match=1, filter=[base])
             )[:CANDIDATES],
         )
-    if embeddings.enabled() and profile.text:
+    if semantic and embeddings.enabled() and profile.text:
         vector = embeddings.query_vector(profile.text)
         _add_semantic_hits(candidates, search, _knn(vector, CANDIDATES, base.to_dict()))
     return candidates
@@ -370,9 +419,21 @@ def projects_for_member(
     size: int = 10,
     exclude=frozenset(),
     public_only: bool = False,
+    signals: tuple[str, ...] = MEMBER_SIDE_SIGNALS,
+    weights: dict | None = None,
 ) -> list[ProjectMatch]:
     """Published experiments, not completed, that `member` does not take part
-    in, ranked for it."""
+    in, ranked for it.
+
+    `signals` switches signals off (ablations); `weights` replaces
+    `PROJECT_WEIGHTS` (benchmarks and experiments: the public seam, no
+    patching). Features of a signal switched off weigh nothing.
+    """
+    weights = {
+        k: w
+        for k, w in (PROJECT_WEIGHTS if weights is None else weights).items()
+        if PROJECT_SIGNAL_OF.get(k, k) in signals
+    }
     profile = _member_profile(member, public_only=public_only)
     own = _own_projects(member)
     skip = set(exclude) | own
@@ -385,29 +446,43 @@ def projects_for_member(
         "bool",
         must_not=[Q("term", stage="completed"), Q("ids", values=_ids(skip))],
     )
-    clauses = _text_clauses(profile, PROJECT_FIELDS)
-    for i, offer in enumerate(profile.offers[:20]):
-        clauses.append(Q("match", needs={"query": offer, "_name": f"offer:{i}"}))
-    for i, skill in enumerate(profile.skills[:20]):
-        clauses.append(
-            Q("match_phrase", folded={"query": fold(skill), "_name": f"skill:{i}"})
-        )
-    candidates = _profile_candidates(search, base, clauses, profile)
+    clauses = []
+    if "text" in signals:
+        clauses += _text_clauses(profile, PROJECT_FIELDS)
+    if "reciprocity" in signals or "text" in signals:
+        for i, offer in enumerate(profile.offers[:20]):
+            clauses.append(Q("match", needs={"query": offer, "_name": f"offer:{i}"}))
+    if "text" in signals:
+        for i, skill in enumerate(profile.skills[:20]):
+            clauses.append(
+                Q("match_phrase", folded={"query": fold(skill), "_name": f"skill:{i}"})
+            )
+    candidates = _profile_candidates(
+        search, base, clauses, profile, semantic="semantic" in signals
+    )
+
+    graph = collaboration_graph()
+    track = {}
+    if "track_record" in signals:
+        track = _track_record_candidates(candidates, graph, member.pk, base)
 
     # Experiments in which the member's past partners already take part. Its
     # private ties count only for its own managers (`public_only=False`).
-    graph = collaboration_graph()
     strength: Counter = Counter()
     paths: dict[int, list] = {}
     direct = graph.neighbours(member.pk, private=not public_only)
-    for partner, (tie, shared) in direct.items():
-        for project_id in graph.projects_of.get(partner, ()):
-            if project_id <= 0 or project_id in skip:
-                continue
-            strength[project_id] += tie
-            paths.setdefault(project_id, []).append((partner, shared[0]))
-    _add_graph_candidates(candidates, search, base, strength)
+    if "graph" in signals:
+        for partner, (tie, shared) in direct.items():
+            for project_id in graph.projects_of.get(partner, ()):
+                if project_id <= 0 or project_id in skip:
+                    continue
+                strength[project_id] += tie
+                paths.setdefault(project_id, []).append((partner, shared[0]))
+        _add_graph_candidates(candidates, search, base, strength)
     graph_scores = _graph_scores(strength)
+    facts = member_facts(graph)
+    teams = {pk: _team(graph, facts, pk, c["source"]) for pk, c in candidates.items()}
+    largest = max((len(t) for t in teams.values()), default=0)
 
     matches = []
     for pk, c in candidates.items():
@@ -417,27 +492,134 @@ def projects_for_member(
             PROJECT_WEIGHTS, profile, c, graph_scores.get(pk, 0.0)
         )
         offers_met = _matched_indices(matched, "offer")
+        f["track_record"] = track.get(pk, 0.0)
         f["reciprocity"] = 1.0 if offers_met else 0.0
         f["kind_sought"] = 1.0 if member.kind in s.get("needs_kinds", []) else 0.0
+        team = teams[pk]
+        team_kinds = {facts[m][0] for m in team}
+        f |= _team_features(graph, member.pk, direct, team, largest)
+        # Cross-discipline: the team has no member of this one's kind yet, and
+        # it holds the kinds of partner the member seeks.
+        lacking = bool(team) and member.kind not in team_kinds
+        f["complementarity"] = 1.0 if lacking else 0.0
+        wanted = sorted(profile.seeks_kinds & team_kinds)
+        f["kind_wanted"] = 1.0 if wanted else 0.0
+        if profile.country and team:
+            same = sum(1 for m in team if facts[m][1] == profile.country)
+            f["country_share"] = same / len(team)
         context |= {
             "offers_met": offers_met,
             "skills_met": _matched_indices(matched, "skill"),
             "paths": paths.get(pk, []),
+            "lacking": lacking,
+            "kinds_wanted": wanted,
         }
         matches.append(ProjectMatch(pk, 0.0, [], s, f | {"_context": context}))
 
-    _seeks_met_by_partners(matches, profile, member, size)
+    if "reciprocity" in signals:
+        _seeks_met_by_partners(matches, profile, member, size, weights)
     for match in matches:
-        match.score = _score(match.features, PROJECT_WEIGHTS)
+        match.score = _score(match.features, weights)
     matches = [m for m in matches if m.score >= MIN_SCORE]
     matches.sort(key=lambda m: (-m.score, m.project_id))
     matches = matches[:size]
     _with_sources(matches, index_alias("project"), PROJECT_SOURCE, "project_id")
-    _project_reasons(matches, profile, member)
+    _project_reasons(matches, profile, member, weights)
     return _without_context(matches)
 
 
-def _seeks_met_by_partners(matches, profile, member, size) -> None:
+# Past experiments of a member compared, each, with the experiments it could
+# join: a track record says more one experiment at a time than blurred into
+# one profile text.
+TRACK_PROJECTS = 10
+
+
+def _track_record_candidates(candidates, graph, member_id, base) -> dict[int, float]:
+    """Experiments close in meaning to one of the member's latest published
+    experiments: the best cosine similarity, cubed (unrelated texts are not
+    far below related ones) and scaled to the best candidate's."""
+    past = sorted(p for p in graph.projects_of.get(member_id, ()) if p > 0)
+    past = past[-TRACK_PROJECTS:]
+    if not past or not embeddings.enabled():
+        return {}
+    alias = index_alias("project")
+    vectors = _execute(
+        Search(using=get_client(), index=alias)
+        .query(Q("ids", values=_ids(past)))
+        .source(["embedding"])[: len(past)]
+    )
+    searches = {
+        hit.meta.id: (
+            alias,
+            {
+                "knn": _knn(list(hit.embedding), 50, base.to_dict()),
+                "_source": False,
+                "docvalue_fields": PROJECT_FEATURES,
+                "size": 50,
+            },
+        )
+        for hit in vectors
+        if getattr(hit, "embedding", None)
+    }
+    closest: dict[int, float] = {}
+    for hits in _msearch(searches).values():
+        for hit in hits:
+            pk = int(hit["_id"])
+            similarity = _semantic(hit["_score"]) ** 3
+            if similarity > closest.get(pk, 0.0):
+                closest[pk] = similarity
+            candidates.setdefault(pk, {"source": _from_doc_values(hit)})
+    top = max(closest.values(), default=0.0) or 1.0
+    return {pk: value / top for pk, value in closest.items()}
+
+
+def _team(graph, facts, project_id: int, source: dict) -> list[int]:
+    """The experiment's partners that may appear (members/permissions.py, via
+    the graph and `member_facts`): those of the graph, else its indexed ones
+    (an experiment published since the graph was loaded)."""
+    team = graph.members_of.get(project_id)
+    if team is None:
+        team = [int(pk) for pk in source.get("partner_ids", [])]
+    return [m for m in team if m in facts]
+
+
+def _team_features(graph, member_id, direct, team, largest) -> dict:
+    """Tie strength and consortium overlap between a member and a team.
+
+    - consortium: each past experiment of the member holding h of the team's
+      partners adds h²/n (n its size): a consortium that already worked with
+      the member says more than one shared partner;
+    - graph_ties: the chance that one of the team's partners brings the
+      member along (a partner with n experiments, k of them with the member:
+      k/(n+1), combined as independent chances), as on the experiment side;
+    - own_habit: the share of the member's own experiments it did with the
+      team's most frequent partner of it;
+    - team_size: larger teams take in more partners.
+    Published experiments only: private ties never enter these.
+    """
+    overlap: Counter = Counter()
+    left_behind = 1.0
+    habit = 0
+    for partner in team:
+        tie = direct.get(partner)
+        if not tie:
+            continue
+        shared = [p for p in tie[1] if p > 0]
+        overlap.update(shared)
+        left_behind *= 1 - len(shared) / (graph.degree(partner) + 1)
+        habit = max(habit, len(shared))
+    consortium = sum(
+        h * h / len(graph.members_of.get(p, ()) or (1,)) for p, h in overlap.items()
+    )
+    return {
+        "consortium": min(1.0, math.log1p(2 * consortium) / math.log1p(10)),
+        "graph_ties": 1 - left_behind,
+        "own_habit": habit / (graph.degree(member_id) + 1),
+        "team_size": math.log1p(len(team)) / math.log1p(largest) if largest else 0.0,
+    }
+
+
+def _seeks_met_by_partners(matches, profile, member, size, weights) -> None:
     """Partners of the leading candidates who offer what the member seeks.
 
     One query over the partners of the best 3 × `size` candidates: cheap, and
@@ -447,11 +629,7 @@ def _seeks_met_by_partners(matches, profile, member, size) -> None:
         return
 
     def provisional(m):
-        return sum(
-            PROJECT_WEIGHTS[k] * m.features[k]
-            for k in PROJECT_WEIGHTS
-            if k != "seek_met"
-        )
+        return sum(weights[k] * m.features[k] for k in weights if k != "seek_met")
 
     leading = sorted(matches, key=lambda m: -provisional(m))[: 3 * size]
     partner_ids = {
@@ -488,7 +666,7 @@ def _seeks_met_by_partners(matches, profile, member, size) -> None:
                 break
 
 
-def _project_reasons(matches, profile, member) -> None:
+def _project_reasons(matches, profile, member, weights) -> None:
     ids = [p for m in matches for p, _ in m.features["_context"]["paths"]]
     names = _names(ids)
     titles = _titles([s for m in matches for _, s in m.features["_context"]["paths"]])
@@ -514,7 +692,7 @@ def _project_reasons(matches, profile, member) -> None:
                     "partner_takes_part",
                     text % params,
                     params,
-                    PROJECT_WEIGHTS["graph"] * f["graph"],
+                    weights.get("graph", 0.0) * f["graph"],
                 )
             )
         if ctx["offers_met"] and s.get("needs"):
@@ -525,7 +703,7 @@ def _project_reasons(matches, profile, member) -> None:
                     "seeks_what_you_offer",
                     _("Seeks “%(need)s”, which you offer") % {"need": need},
                     {"need": need, "offer": offer},
-                    PROJECT_WEIGHTS["reciprocity"],
+                    weights.get("reciprocity", 0.0),
                 )
             )
         if "seek_met" in ctx:
@@ -544,7 +722,7 @@ def _project_reasons(matches, profile, member) -> None:
                     _("Its partner %(partner)s offers “%(offer)s”, which you seek")
                     % params,
                     params,
-                    PROJECT_WEIGHTS["seek_met"],
+                    weights.get("seek_met", 0.0),
                 )
             )
         if f["kind_sought"]:
@@ -554,7 +732,29 @@ def _project_reasons(matches, profile, member) -> None:
                     "seeks_your_kind",
                     _("Looks for a partner like you (%(kind)s)") % {"kind": kind},
                     {"kind": member.kind},
-                    PROJECT_WEIGHTS["kind_sought"],
+                    weights.get("kind_sought", 0.0),
+                )
+            )
+        if ctx["lacking"] and weights.get("complementarity"):
+            kind = str(MemberKind(member.kind).label).lower()
+            reasons.append(
+                Reason(
+                    "team_lacks_your_kind",
+                    _("Its team has no %(kind)s yet") % {"kind": kind},
+                    {"kind": member.kind},
+                    weights["complementarity"],
+                )
+            )
+        if ctx["kinds_wanted"] and weights.get("kind_wanted"):
+            wanted = ctx["kinds_wanted"][0]
+            kind = str(MemberKind(wanted).label).lower()
+            reasons.append(
+                Reason(
+                    "team_has_kind_you_seek",
+                    _("Its team includes a %(kind)s, a partner you seek")
+                    % {"kind": kind},
+                    {"kind": wanted},
+                    weights["kind_wanted"],
                 )
             )
         if ctx["skills_met"]:
@@ -565,12 +765,10 @@ def _project_reasons(matches, profile, member) -> None:
                     _("About %(topic)s, one of your skills")
                     % {"topic": ", ".join(skills)},
                     {"skills": skills},
-                    PROJECT_WEIGHTS["text"] * f["text"],
+                    weights.get("text", 0.0) * f["text"],
                 )
             )
-        _common_reasons(
-            reasons, ctx, f, PROJECT_WEIGHTS, _("Close in meaning to your profile")
-        )
+        _common_reasons(reasons, ctx, f, weights, _("Close in meaning to your profile"))
         reasons.sort(key=lambda r: -r.weight)
         match.reasons = reasons
 

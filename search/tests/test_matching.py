@@ -190,6 +190,9 @@ def check_reasons(match, draft):
             assert p["similarity"] >= 0.5
         elif reason.code == "missing_kind":
             assert member.kind == p["kind"]
+            assert draft.partners
+            team = Member.objects.filter(pk__in=draft.partners)
+            assert not team.filter(kind=p["kind"]).exists()
         elif reason.code == "track_record":
             assert ProjectPartner.objects.filter(member=member).exists()
         elif reason.code == "profile_match":

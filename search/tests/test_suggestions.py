@@ -71,6 +71,15 @@ def check_project_reasons(match, member):
         elif reason.code == "seeks_your_kind":
             assert p["kind"] == member.kind
             assert project.needs.filter(kind=member.kind).exists()
+        elif reason.code == "team_lacks_your_kind":
+            assert p["kind"] == member.kind
+            team = Member.objects.filter(pk__in=_partners(project.pk))
+            assert team.exists()
+            assert not team.filter(kind=member.kind).exists()
+        elif reason.code == "team_has_kind_you_seek":
+            assert member.seeks.filter(kind=p["kind"]).exists()
+            team = Member.objects.published().filter(pk__in=_partners(project.pk))
+            assert team.filter(kind=p["kind"]).exists()
         elif reason.code == "shared_sector":
             assert project.sectors.filter(slug=p["sector"]).exists()
             assert member.sectors.filter(slug=p["sector"]).exists()
