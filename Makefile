@@ -79,6 +79,7 @@ format: install ## Format the code
 .PHONY: screenshots
 screenshots: install ## Save PNGs of the main pages (desktop and mobile, EN/FR/NL) under docs/screenshots/
 	$(PY) bench/screenshots.py
+	$(PY) bench/network_screenshots.py
 
 .PHONY: messages
 messages: install ## Update the en/fr/nl catalogues from the sources, then compile them (.mo are committed)

@@ -5,11 +5,16 @@ import re
 
 import pytest
 
+from hub.tests.browser import validator
 from hub.tests.browser.conftest import context_new, log_in, page_new, url, user_create
 from hub.tests.browser.test_accessibility import (  # noqa: F401 (a fixture)
     axe_blocking,
     axe_page,
     tab_to,
+)
+from hub.tests.browser.test_html_validity import (  # noqa: F401 (a fixture)
+    html_fetch,
+    nu_checker,
 )
 from members.models import Member
 from search.graph import collaboration_graph, graph_reset
@@ -144,3 +149,27 @@ def test_network_health_page_and_csv(browser, live_server, network):
         text = f.read()
     assert text.startswith("# computed ")
     context.close()
+
+
+def test_network_pages_are_valid_html(nu_checker, network, live_server, tmp_path):  # noqa: F811
+    """Both maps and a profile with its graph: the Nu HTML Checker reports no
+    error."""
+    graph_reset()
+    graph = collaboration_graph()
+    busiest = max(graph.projects_of, key=lambda m: len(graph.neighbours(m)))
+    paths = {
+        "members-map": url("members_map") + "?commune=bruxelles",
+        "projects-map": url("projects_map", "fr"),
+        "profile": url("members:detail", slug=Member.objects.get(pk=busiest).slug),
+    }
+    pages = {}
+    for name, path in paths.items():
+        saved = tmp_path / f"{name}.html"
+        saved.write_bytes(html_fetch(live_server.url + path))
+        pages[str(saved)] = path
+    errors = validator.errors(validator.check(list(pages)))
+    assert not errors, "\n".join(
+        f"{pages.get(m.path, m.path)} line {m.line}: {m.message} "
+        f"{' '.join(m.extract.split())}"
+        for m in errors
+    )
