@@ -165,6 +165,13 @@ CASES = {
         every(200),
     ),
     "alerts:unsubscribe#forged": (["forged:token"], "get", every(400)),
+    "alerts:notifications": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "alerts:bell": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "alerts:notifications_read": (
+        (),
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 405)),
+    ),
     # Contact requests
     "contacts:list": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
     "contacts:new": (

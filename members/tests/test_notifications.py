@@ -334,3 +334,17 @@ def test_journey_save_publish_bell_mail_unsubscribe(client, search_index):
         client.post(reverse("alerts:notifications_read"), {"pk": item.pk}).status_code
         == 404
     )
+
+
+def test_a_bouncing_address_is_stopped_by_command(db):
+    from django.core.management import CommandError, call_command
+
+    user = _account("bob")
+    call_command("notifications_stop", "BOB@people.example.org")
+    assert set(
+        MessagePreference.objects.filter(user=user, email=False).values_list(
+            "kind", flat=True
+        )
+    ) == set(MessageKind.values)
+    with pytest.raises(CommandError):
+        call_command("notifications_stop", "nobody@example.org")

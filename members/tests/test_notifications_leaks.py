@@ -4,6 +4,8 @@ and name no suspended, pending or refused member nor their experiments."""
 
 from django.core import mail
 
+from wagtail.models import Collection
+
 import pytest
 
 from hub.tests.test_access import _scan_for_secrets, _stopped_named
@@ -34,6 +36,10 @@ def test_alerts_and_digests_leak_nothing(search_index, settings):
     from datetime import date
 
     settings.HUB_EMBEDDINGS = False
+    # An earlier transactional test may have flushed what Wagtail's
+    # migrations made; the seeded document needs the root collection.
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     world = world_build()
     for document in DOCUMENTS:
         index_rebuild(document=document)

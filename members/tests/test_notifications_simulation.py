@@ -33,16 +33,21 @@ The accounts (language) and their story:
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from wagtail.models import Site
+from wagtail.models import Locale, Page, Site
 
 import pytest
 
-from hub.tests.factories import EventIndexPageFactory, EventPageFactory
+from hub.tests.factories import (
+    EventIndexPageFactory,
+    EventPageFactory,
+    HomePageFactory,
+)
 from members.models import (
     AccountSettings,
     ManagerRole,
@@ -235,8 +240,24 @@ def _world(sim: Simulation):
             query=query,
             frequency=frequency,
         )
-    root = Site.objects.get(is_default_site=True).root_page
-    sim.event_index = EventIndexPageFactory(parent=root)
+    sim.event_index = EventIndexPageFactory(parent=_site_root())
+
+
+def _site_root() -> Page:
+    """The default site's root page, made again if an earlier transactional
+    test flushed the tables that Wagtail's migrations filled."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        return site.root_page
+    Locale.objects.get_or_create(language_code=django_settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root")
+    )
+    home = HomePageFactory(parent=root)
+    Site.objects.create(
+        hostname="localhost", root_page=home, is_default_site=True, site_name="Hub"
+    )
+    return home
 
 
 def _activity(sim: Simulation, day: date):
