@@ -415,9 +415,12 @@ def _reasons(match) -> list[str]:
     return [reason.text for reason in match.reasons[:3]]
 
 
-def digest_build(*, user, day: date, announced=frozenset()) -> Digest:
+def digest_build(
+    *, user, day: date, announced=frozenset(), events: list | None = None
+) -> Digest:
     """The digest for `user` on `day`, in the active language, without the
-    items an earlier digest announced."""
+    items an earlier digest announced. `events`: the upcoming events, when
+    the caller read them once for every digest."""
     from search.suggestions import members_for_member, projects_for_member
 
     digest = Digest()
@@ -491,7 +494,8 @@ def digest_build(*, user, day: date, announced=frozenset()) -> Digest:
         if any(section[n] for n in ("projects", "needs", "members", "expiring")):
             digest.sections.append(section)
     if digest.sections:
-        digest.events = [e for e in _upcoming_events(day) if e["key"] not in announced]
+        upcoming = _upcoming_events(day) if events is None else events
+        digest.events = [e for e in upcoming if e["key"] not in announced]
     return digest
 
 
@@ -500,15 +504,24 @@ def _week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_send(*, user, day: date) -> bool:
-    """Send `user` the digest of `day`'s week if there is something new."""
+def digest_send(*, user, day: date, events: dict | None = None) -> bool:
+    """Send `user` the digest of `day`'s week if there is something new.
+    `events`: upcoming events by language, shared by one run's digests."""
     if not email_allowed(user=user, kind=MessageKind.DIGEST):
         return False
     key = f"digest:{user.pk}:{_week(day)}"
     if SentMessage.objects.filter(key=key).exists():
         return False
-    with translation.override(account_language(user)):
-        digest = digest_build(user=user, day=day, announced=_announced(user))
+    language = account_language(user)
+    with translation.override(language):
+        upcoming = None
+        if events is not None:
+            upcoming = events.get(language)
+            if upcoming is None:
+                upcoming = events[language] = _upcoming_events(day)
+        digest = digest_build(
+            user=user, day=day, announced=_announced(user), events=upcoming
+        )
     if not digest:
         return False
     with translation.override(account_language(user)):
@@ -537,7 +550,10 @@ def digests_send(*, day: date) -> int:
         .distinct()
         .order_by("pk")
     )
-    return sum(digest_send(user=user, day=day) for user in users.iterator())
+    events: dict = {}
+    return sum(
+        digest_send(user=user, day=day, events=events) for user in users.iterator()
+    )
 
 
 # Notification centre ---------------------------------------------------------
