@@ -17,7 +17,13 @@ from django.urls import reverse
 
 import pytest
 
-from members.models import ContactRequest, ContactStatus, MemberKind, MemberStatus
+from members.models import (
+    ContactRequest,
+    ContactStatus,
+    MemberKind,
+    MemberStatus,
+    Visibility,
+)
 from members.tests.factories import MemberFactory
 from projects.models import ProjectStatus
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
@@ -31,6 +37,7 @@ DRAFT_ONLY = "Draft-only partner okapi"
 PRIVATE_NAME = "Tapir private collaborator"
 PENDING_NAME = "Jerboa pending partner"
 UNCONFIRMED_NAME = "Unconfirmed gecko partner"
+PRIVATE_CITY = "Okapiville"
 HIDDEN = (DRAFT_TITLE, DRAFT_ONLY, PRIVATE_NAME, PENDING_NAME, UNCONFIRMED_NAME)
 # The draft's and the unconfirmed partners are published members with no
 # published tie: the editors' view lists them among the members to introduce.
@@ -67,6 +74,14 @@ def network(search_index, settings):
         languages=["nl"],
     )
     lonely = MemberFactory(name="Lonely Lynx", kind=MemberKind.FEDERATION)
+    # A place used for matching only: neither counted nor named on the map.
+    MemberFactory(
+        name="Hidden place",
+        city=PRIVATE_CITY,
+        country="BE",
+        commune="uccle",
+        visibility={"location": Visibility.MATCHING},
+    )
     shared = ProjectFactory(
         title="Cargo bikes together",
         status=ProjectStatus.PUBLISHED,
@@ -131,7 +146,8 @@ def test_member_map_counts_agree_with_the_list(client, network):
     assert len(counts) == 19
     assert counts["ixelles"] == 3  # Alice, Bob and the unconfirmed partner
     assert counts["anderlecht"] == 1
-    assert counts["uccle"] == 0
+    assert counts["uccle"] == 0  # the only member there keeps its place private
+    assert PRIVATE_CITY not in html
     for commune in ("ixelles", "anderlecht", "jette"):
         listed = _list_total(client, reverse("members:list") + f"?commune={commune}")
         assert listed == counts[commune]
