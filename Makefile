@@ -115,6 +115,10 @@ bench-faults: install ## Faults: 3-node cluster, 2 gunicorn + Redis + worker + s
 bench-network: install ## Server time of the editors' network view, the profile graph (NETWORK_ARGS="--size 10000"; 100k by default)
 	$(PY) bench/network.py $(NETWORK_ARGS)
 
+.PHONY: bench-digests
+bench-digests: install ## One week's digests for 10,000 generated members: time per member (mean, p95), memory (DIGESTS_ARGS="--limit 2000")
+	$(PY) bench/digests.py $(DIGESTS_ARGS)
+
 .PHONY: bench
 bench: install ## Performance at 10k/30k/100k members (BENCH_SIZES=10000 for a quick run); writes docs/benchmarks.md
 	$(PY) bench/run.py
