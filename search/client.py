@@ -25,8 +25,8 @@ class SearchUnavailable(Exception):
 
 
 # With several nodes, a request that every try failed is tried again after
-# these pauses: while a node leaves, the others answer 503 for the second or
-# two that the cluster takes to elect a master and promote replicas, and the
+# these pauses: while a node leaves, the others answer 503 for the seconds
+# that the cluster takes to elect a master and promote replicas, and the
 # transport's own retries follow each other within milliseconds.
 CLUSTER_RETRY_PAUSES = (0.2, 0.5, 1.0)
 RETRY_STATUSES = (429, 502, 503, 504)
