@@ -76,6 +76,11 @@ def check_project_reasons(match, member):
             team = Member.objects.filter(pk__in=_partners(project.pk))
             assert team.exists()
             assert not team.filter(kind=member.kind).exists()
+        elif reason.code == "partners_in_your_country":
+            assert p["country"] == member.country
+            team = Member.objects.published().filter(pk__in=_partners(project.pk))
+            assert team.count() == p["team"]
+            assert team.filter(country=p["country"]).count() == p["partners"]
         elif reason.code == "team_has_kind_you_seek":
             assert member.seeks.filter(kind=p["kind"]).exists()
             team = Member.objects.published().filter(pk__in=_partners(project.pk))
