@@ -59,6 +59,22 @@ def _no_outside_network():
 
 
 @pytest.fixture(autouse=True)
+def _wagtail_roots(request):
+    """A transactional test starts from Wagtail's roots (page, collection,
+    locales), which migrations create and the previous transactional test's
+    flush removed; without them the first image saved has no collection."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" not in request.fixturenames and not (
+        marker and marker.kwargs.get("transaction")
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    from hub.tests.factories import site_root_ensure
+
+    site_root_ensure()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language, whatever the one before asked.
 

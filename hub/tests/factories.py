@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
-from wagtail.models import Collection, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 import factory
 import wagtail_factories
@@ -289,3 +289,24 @@ def site_tree_build() -> SiteTree:
         event=event,
         image=image,
     )
+
+
+def site_root_ensure() -> Page:
+    """What a flushed (transactional) database lost of Wagtail's initial data:
+    the default locale, the root page and the root collection."""
+    from django.conf import settings
+
+    for code, _name in settings.LANGUAGES:
+        Locale.objects.get_or_create(language_code=code)
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(
+                title="Root",
+                slug="root",
+                locale=Locale.objects.get(language_code=settings.LANGUAGE_CODE),
+            )
+        )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    return root

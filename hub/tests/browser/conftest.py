@@ -16,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 
-from wagtail.models import Collection, Locale, Page, Site
+from wagtail.models import Site
 
 import pytest
 
 from hub.demo.loader import demo_load, network_load, taxonomy_load
-from hub.tests.factories import HomePageFactory
+from hub.tests.factories import HomePageFactory, site_root_ensure
 
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
@@ -129,27 +129,6 @@ def wait_htmx(page) -> None:
     page.wait_for_function(
         "() => window.htmx && !document.querySelector('.htmx-request')"
     )
-
-
-def site_root_ensure() -> Page:
-    """What a flushed (transactional) database lost of Wagtail's initial data:
-    the default locale, the root page and the root collection."""
-    from django.conf import settings
-
-    for code, _name in settings.LANGUAGES:
-        Locale.objects.get_or_create(language_code=code)
-    root = Page.get_first_root_node()
-    if root is None:
-        root = Page.add_root(
-            instance=Page(
-                title="Root",
-                slug="root",
-                locale=Locale.objects.get(language_code=settings.LANGUAGE_CODE),
-            )
-        )
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    return root
 
 
 def indices_build() -> None:
