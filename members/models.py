@@ -480,6 +480,22 @@ class ContactStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class ContactOrigin(models.TextChoices):
+    """Where the sender found the receiver: the hub's own suggestions are
+    told apart so that editors can see how often they lead to a contact."""
+
+    DIRECT = "direct", _("Found directly (profile, search, experiment page)")
+    MEMBER_SUGGESTION = "member_suggestion", _("Suggested on the dashboard")
+    PARTNER_SUGGESTION = "partner_suggestion", _(
+        "Suggested as a partner for an experiment"
+    )
+    TEAM_SUGGESTION = "team_suggestion", _("Proposed in a team for an experiment")
+
+    @classmethod
+    def suggested(cls) -> list[str]:
+        return [value for value in cls.values if value != cls.DIRECT]
+
+
 class ContactRequest(models.Model):
     """A member asks another to get in touch (double opt-in).
 
@@ -521,6 +537,12 @@ class ContactRequest(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     led_to_collaboration = models.BooleanField(
         _("led to a collaboration"), default=False
+    )
+    origin = models.CharField(
+        _("origin"),
+        max_length=24,
+        choices=ContactOrigin.choices,
+        default=ContactOrigin.DIRECT,
     )
 
     class Meta:
