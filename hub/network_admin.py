@@ -75,6 +75,7 @@ def _csv_rows(view: str, health) -> tuple[list, object]:
         _("New members"),
         _("New experiments"),
         _("Contact requests"),
+        _("From a suggestion"),
         _("Accepted"),
         _("Led to a collaboration"),
     ]
@@ -84,6 +85,7 @@ def _csv_rows(view: str, health) -> tuple[list, object]:
             row["members"],
             row["experiments"],
             row["contacts"],
+            row["suggested"],
             row["accepted"],
             row["collaborations"],
         ]

@@ -27,7 +27,13 @@ from django.utils import timezone
 import numpy as np
 from django_tasks import task
 
-from members.models import ContactRequest, ContactStatus, Member, MemberKind
+from members.models import (
+    ContactOrigin,
+    ContactRequest,
+    ContactStatus,
+    Member,
+    MemberKind,
+)
 from members.permissions import member_appearing_q, project_appearing_q
 from projects.models import Project
 from search.graph import collaboration_graph
@@ -273,7 +279,8 @@ def _month_starts(months: int) -> list[datetime]:
 
 def network_trends(*, months: int = TREND_MONTHS) -> list[dict]:
     """Per month: new members, new experiments, contact requests, those
-    accepted and those that led to a collaboration (counts only).
+    that came from one of the hub's suggestions, those accepted and those
+    that led to a collaboration (counts only).
 
     One query a series, a conditional count a month: range comparisons on
     `created_at` (truncating each row's date costs a Python call a row on
@@ -297,6 +304,9 @@ def network_trends(*, months: int = TREND_MONTHS) -> list[dict]:
         "members": per_month(Member.objects.filter(member_appearing_q())),
         "experiments": per_month(Project.objects.filter(project_appearing_q())),
         "contacts": per_month(ContactRequest.objects.all()),
+        "suggested": per_month(
+            ContactRequest.objects.filter(origin__in=ContactOrigin.suggested())
+        ),
         "accepted": per_month(accepted),
         "collaborations": per_month(accepted.filter(led_to_collaboration=True)),
     }

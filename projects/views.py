@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from members.models import Member, MemberKind
+from members.models import ContactOrigin, Member, MemberKind
 from members.permissions import member_may_prepare, member_require_prepare
 from members.services.contact import contact_offer_for
 from members.services.suggestions import dismissal_create
@@ -91,7 +91,7 @@ def _contact_url(project: Project, member_slug: str) -> str:
         "Hello, we are looking for partners for our experiment “%(title)s” and "
         "think you could join it. Would you like to talk about it?"
     ) % {"title": project.title}
-    params = {"message": message}
+    params = {"message": message, "via": ContactOrigin.PARTNER_SUGGESTION}
     if project.is_public:
         params["project"] = project.slug
     if project.owner_id:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from hub.emails import absolute_reverse_lazy, email_messages
 from members.accounts import address_languages
 from members.models import (
+    ContactOrigin,
     ContactRequest,
     ContactStatus,
     ManagerRole,
@@ -353,8 +354,11 @@ def contact_request_create(
     receiver: Member,
     message: str,
     project: Project | None = None,
+    origin: str = ContactOrigin.DIRECT,
 ) -> ContactRequest:
     """`user`, a manager of `sender`, asks `receiver` to get in touch.
+
+    `origin` says whether the hub suggested the receiver (`ContactOrigin`).
 
     The receiver's managers (and its contact e-mail, if any) are notified with
     the sender's name and message, never with the sender's contact data.
@@ -416,6 +420,7 @@ def contact_request_create(
             sent_by=user,
             project=project,
             message=message,
+            origin=origin if origin in ContactOrigin.values else ContactOrigin.DIRECT,
         )
 
     _send(

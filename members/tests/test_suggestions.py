@@ -196,3 +196,45 @@ def test_accepted_contact_can_be_marked_as_collaboration_from_dashboard(client):
     assert request.led_to_collaboration
     page = soup(client.get(reverse("dashboard:home")))
     assert not page.select(f'form[action="{action}"]')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_from_a_suggestion_is_counted_for_editors(client, search_index):
+    """The dashboard's "Get in touch" on a suggested person carries its origin
+    through the form; the editors' trend counts it, and neither a request
+    found directly nor a forged origin is counted."""
+    from hub.network_health import network_trends
+
+    alice = make_user("alice")
+    me = managed(alice, name="Paniers Bio", description="")
+    Seek.objects.create(member=me, text="évaluation d'impact social")
+    evaluator = MemberFactory(name="Impact Lab", description="")
+    Offer.objects.create(member=evaluator, text="évaluation d'impact social")
+    direct = MemberFactory(name="Trouvé Seul", description="")
+    index_refresh()
+    client.force_login(alice)
+
+    page = soup(client.get(reverse("dashboard:home")))
+    link = next(
+        a["href"]
+        for a in page.select("#people-to-meet li.suggestion a")
+        if reverse("contacts:new", args=[evaluator.slug]) in a["href"]
+    )
+    form = soup(client.get(link)).select_one("form.form")
+    assert form.select_one("input[name=origin]")["value"] == "member_suggestion"
+    fields = {
+        i["name"]: i.get("value", "") for i in form.select("input[name]")
+    } | {"message": form.select_one("textarea").text}
+    client.post(form["action"], fields)
+    suggested = ContactRequest.objects.get(receiver=evaluator)
+    assert suggested.origin == "member_suggestion"
+
+    message = "Bonjour, nous aimerions vous rencontrer pour parler de vélos."
+    client.post(
+        reverse("contacts:new", args=[direct.slug]),
+        {"sender": me.pk, "message": message, "origin": "bogus"},
+    )
+    assert ContactRequest.objects.get(receiver=direct).origin == "direct"
+
+    this_month = network_trends()[-1]
+    assert (this_month["contacts"], this_month["suggested"]) == (2, 1)

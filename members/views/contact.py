@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from members.models import ContactStatus, Member
+from members.models import ContactOrigin, ContactStatus, Member
 from members.permissions import member_may_act
 from members.services.contact import (
     MESSAGE_MAX_LENGTH,
@@ -70,6 +70,9 @@ class ContactRequestForm(forms.Form):
             "address is shared only if the member accepts."
         ),
     )
+    # Carried from the suggestion that led here, for the editors' figures.
+    # An unknown value counts as found directly: it only feeds statistics.
+    origin = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)
 
     def __init__(self, *args, senders, projects, about=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +93,10 @@ class ContactRequestForm(forms.Form):
             self.fields["project"].help_text = _(
                 "One of your own published experiments, if your request is about it."
             )
+
+    def clean_origin(self):
+        origin = self.cleaned_data["origin"]
+        return origin if origin in ContactOrigin.values else ContactOrigin.DIRECT
 
     def clean(self):
         cleaned = super().clean()
@@ -169,6 +176,7 @@ def contact_request_new(request, receiver_slug):
                     receiver=receiver,
                     message=form.cleaned_data["message"],
                     project=form.cleaned_data.get("project"),
+                    origin=form.cleaned_data["origin"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -183,7 +191,11 @@ def contact_request_new(request, receiver_slug):
                 )
                 return redirect("contacts:detail", pk=contact_request.pk)
     else:
-        initial = {"project": projects.filter(slug=slug).first() if slug else None}
+        initial = {
+            "project": projects.filter(slug=slug).first() if slug else None,
+        }
+        if request.GET.get("via") in ContactOrigin.values:
+            initial["origin"] = request.GET["via"]
         # Suggestions link here with a message and a sender already chosen.
         if request.GET.get("message"):
             initial["message"] = request.GET["message"][:MESSAGE_MAX_LENGTH]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.forms import AccountDeleteForm
-from members.models import Member
+from members.models import ContactOrigin, Member
 from members.permissions import member_may_prepare
 from members.services.contact import contact_requests_for
 from members.services.privacy import (
@@ -40,7 +40,13 @@ def _contact_url(member: Member, other_slug: str) -> str:
         "Hello, the hub suggested that %(name)s and you could work together. "
         "Would you like to talk about it?"
     ) % {"name": member.name}
-    query = urlencode({"sender": member.slug, "message": message})
+    query = urlencode(
+        {
+            "sender": member.slug,
+            "message": message,
+            "via": ContactOrigin.MEMBER_SUGGESTION,
+        }
+    )
     return f"{reverse('contacts:new', args=[other_slug])}?{query}"
 
 
