@@ -9,6 +9,7 @@ COPY hub hub
 COPY members members
 COPY projects projects
 COPY search search
+COPY events events
 COPY templates templates
 COPY manage.py ./
 RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput --settings=hub.settings.dev

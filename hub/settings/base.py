@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "members",
     "projects",
     "search",
+    "events",
     "allauth",
     "allauth.account",
     "wagtail.contrib.forms",
