@@ -12,7 +12,9 @@ themselves.
   the profile and its drafts, add members they also manage, submit a draft
   for an editor's review. Nothing of it reaches anyone but editors.
 - A *suspended* or *refused* member appears nowhere and its managers act on
-  nothing, preparation included; its records are kept for the editors.
+  nothing, preparation included; its records are kept for the editors. A
+  refused profile's managers may still revise the profile itself: saving it
+  asks the editors for a new review (it becomes *awaiting review*).
 
 An experiment appears when it is published and its owner (if it has one)
 appears. Site editors are not members: they keep their moderation rights.
@@ -27,9 +29,11 @@ from django.utils.translation import gettext as _
 # MemberStatus and ProjectStatus values, as plain strings (a test guards them).
 PUBLISHED = "published"
 PENDING = "pending"
+REFUSED = "refused"
 APPEARING = frozenset({PUBLISHED})
 ACTING = frozenset({PUBLISHED})
 PREPARING = frozenset({PUBLISHED, PENDING})
+REVISING = PREPARING | {REFUSED}
 PROJECT_PUBLISHED = "published"
 
 
@@ -52,6 +56,13 @@ def member_may_act(member) -> bool:
 def member_may_prepare(member) -> bool:
     """Whether `member`'s managers may edit its profile and its drafts."""
     return member is not None and member.status in PREPARING
+
+
+def member_may_revise(member) -> bool:
+    """Whether `member`'s managers may edit its profile (not its drafts):
+    those who may prepare, and those of a refused profile, whose save asks
+    for a new review."""
+    return member is not None and member.status in REVISING
 
 
 def member_appearing_q(path: str = "") -> Q:
@@ -92,6 +103,14 @@ def member_require_act(member) -> None:
     if not member_may_act(member):
         raise PermissionDenied(
             _("This profile is not published: nothing can be done on its behalf.")
+        )
+
+
+def member_require_revise(member) -> None:
+    """PermissionDenied unless `member`'s profile may be edited."""
+    if not member_may_revise(member):
+        raise PermissionDenied(
+            _("This profile is suspended: nothing can be done on its behalf.")
         )
 
 

@@ -510,6 +510,46 @@ def test_managers_read_the_refusal_reason_on_their_preview(client):
     assert reverse("report:member", kwargs={"slug": member.slug}) not in page
 
 
+def test_a_refused_profile_is_revised_then_awaits_a_new_review(client):
+    """The refusal e-mail's edit link works: the managers of a refused
+    profile may revise it (nothing else), and saving it sends it back to the
+    editors, who are told; a suspended profile stays closed."""
+    from members.tests.test_profiles import profile_data
+
+    editor = make_editor()
+    owner = make_user("owner", "fr")
+    member = managed(owner, status=MemberStatus.PENDING, name="Repair Café")
+    client.force_login(editor)
+    client.post(f"{MEMBERS_ADMIN}refuse/{member.pk}/", {"reason": "Say more."})
+    member.refresh_from_db()
+    assert member.status == MemberStatus.REFUSED
+    edit_url = reverse("members:edit", kwargs={"slug": member.slug})
+    assert edit_url.removeprefix("/en") in mail.outbox[0].body
+    mail.outbox.clear()
+
+    client.force_login(owner)
+    assert client.get(edit_url).status_code == 200
+    # Revising the profile is all: its managers still prepare nothing else.
+    managers_url = reverse("members:managers", kwargs={"slug": member.slug})
+    assert client.get(managers_url).status_code == 403
+    response = client.post(edit_url, profile_data(name="Repair Café"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == MemberStatus.PENDING
+    assert [m.to for m in mail.outbox] == [[editor.email]]
+    assert client.get(member.get_absolute_url()).status_code == 200  # preview
+    client.logout()
+    assert client.get(member.get_absolute_url()).status_code == 404
+
+    suspended = managed(owner, status=MemberStatus.SUSPENDED)
+    client.force_login(owner)
+    url = reverse("members:edit", kwargs={"slug": suspended.slug})
+    assert client.get(url).status_code == 403
+    assert client.post(url, profile_data()).status_code == 403
+    suspended.refresh_from_db()
+    assert suspended.status == MemberStatus.SUSPENDED
+
+
 def test_reports_cannot_be_added_by_hand_in_the_admin(client):
     """A report comes from the public form only: the admin's add view is
     closed (it used to answer a 500 on the missing target)."""

@@ -181,7 +181,8 @@ def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Mem
 
     Status and verifications stay as editors set them, except that changing
     answers an editor verified clears that verification and sends a published
-    profile back for review (pending), as a new profile is.
+    profile back for review (pending), as a new profile is; and that a refused
+    profile, once revised by a manager, awaits a new review.
     """
     _check_can_manage(member=member, user=user)
     with transaction.atomic():
@@ -196,7 +197,12 @@ def member_update(*, member: Member, user, form, offers=None, seeks=None) -> Mem
         for name in MODERATED_FIELDS:
             setattr(updated, name, stored[name])
         revoked = member_verification_revoke(member=updated, stored=stored)
-        sent_back = bool(revoked) and updated.status == MemberStatus.PUBLISHED
+        sent_back = (
+            bool(revoked) and updated.status == MemberStatus.PUBLISHED
+        ) or (
+            updated.status == MemberStatus.REFUSED
+            and not user_is_editor(user=user)
+        )
         if sent_back:
             updated.status = MemberStatus.PENDING
         updated.save()

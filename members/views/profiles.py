@@ -29,7 +29,7 @@ from members.models import (
     MemberRedirect,
     MemberStatus,
 )
-from members.permissions import member_require_prepare
+from members.permissions import member_require_prepare, member_require_revise
 from members.selectors import member_visible_sections
 from members.services import profiles as services
 from members.services.claims import member_claimable
@@ -85,14 +85,16 @@ def member_detail(request, slug):
     )
 
 
-def _member_for_change(request, slug) -> Member:
+def _member_for_change(request, slug, *, require=member_require_prepare) -> Member:
     """404 unless `request.user` may change the member; 403 to the managers of
-    a suspended or refused one (site editors still change it)."""
+    a suspended or refused one (site editors still change it). The profile
+    form itself passes `member_require_revise`: a refused profile may be
+    revised for a new review."""
     member = get_object_or_404(
         services.members_for_change(user=request.user), slug=slug
     )
     if not services.user_is_editor(user=request.user):
-        member_require_prepare(member)
+        require(member)
     return member
 
 
@@ -131,7 +133,7 @@ def member_create(request):
 
 @login_required
 def member_edit(request, slug):
-    member = _member_for_change(request, slug)
+    member = _member_for_change(request, slug, require=member_require_revise)
     data = request.POST if request.method == "POST" else None
     form = MemberForm(
         data, request.FILES if data is not None else None, instance=member
@@ -140,6 +142,7 @@ def member_edit(request, slug):
     seeks = SeekFormSet(data, instance=member, prefix="seeks")
     if data is not None and all(f.is_valid() for f in (form, offers, seeks)):
         was_public = member.status == MemberStatus.PUBLISHED
+        was_refused = member.status == MemberStatus.REFUSED
         member = services.member_update(
             member=member, user=request.user, form=form, offers=offers, seeks=seeks
         )
@@ -150,6 +153,14 @@ def member_edit(request, slug):
                     "Your changes are saved. You changed answers an editor had "
                     "verified: your profile is hidden until an editor reviews "
                     "it again."
+                ),
+            )
+        elif was_refused and member.status == MemberStatus.PENDING:
+            messages.success(
+                request,
+                _(
+                    "Your changes are saved and the editors are asked to review "
+                    "the profile again."
                 ),
             )
         else:
