@@ -18,6 +18,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.tasks import task_results_prune
 from members.notifications_tasks import (
+    call_alerts_send,
+    follow_updates_send_task,
     saved_search_alerts_send,
     weekly_digests_send,
 )
@@ -101,6 +103,17 @@ def entries() -> list[Entry]:
             saved_search_alerts_send,
             CronTrigger(day_of_week="mon", hour=7, minute=10, **daily),
             lambda: {"frequency": "weekly"},
+        ),
+        # What followed members and experiments did; open calls that fit.
+        Entry(
+            "follow-updates",
+            follow_updates_send_task,
+            IntervalTrigger(minutes=5),
+        ),
+        Entry(
+            "call-alerts",
+            call_alerts_send,
+            CronTrigger(hour=7, minute=20, **daily),
         ),
         Entry(
             "weekly-digests",

@@ -6,3 +6,6 @@ class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from members import signal_handlers  # noqa: F401

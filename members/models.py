@@ -779,6 +779,9 @@ class MemberRedirect(models.Model):
 # Saved searches, message preferences and sent messages (issue 19).
 from members.notifications_models import (  # noqa: E402, F401
     AlertFrequency,
+    Follow,
+    FollowEvent,
+    FollowUpdate,
     MessageKind,
     MessagePreference,
     Notification,

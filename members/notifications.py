@@ -12,18 +12,20 @@ database after the index or the matchmaking engine proposed them.
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.emails import absolute_url, email_render
 from members.accounts import account_language
+from members.calls import CallFits
 from members.models import (
     AlertFrequency,
     Member,
@@ -33,6 +35,7 @@ from members.models import (
     SavedSearch,
     SearchDocument,
     SentMessage,
+    Visibility,
 )
 from members.permissions import (
     member_appearing_q,
@@ -41,6 +44,7 @@ from members.permissions import (
 )
 from projects.models import Project
 from search.client import SearchUnavailable
+from search.matching import place_reason, sector_reason
 from search.selectors import FACETS, documents_search
 
 logger = logging.getLogger(__name__)
@@ -59,16 +63,49 @@ UNSUBSCRIBE_SALT = "members.notifications.unsubscribe"
 # Preferences and unsubscribe ---------------------------------------------------
 
 
+# The digest is an e-mail: in the site it is only a pointer to it.
+EMAIL_ONLY_KINDS = frozenset({MessageKind.DIGEST})
+
+
+def channels_allowed(*, user, kind: str) -> tuple[bool, bool]:
+    """(by e-mail, in the site) for `user` and `kind`: yes unless they said
+    no."""
+    preference = (
+        MessagePreference.objects.filter(user=user, kind=kind)
+        .values_list("email", "site")
+        .first()
+    )
+    return preference or (True, True)
+
+
 def email_allowed(*, user, kind: str) -> bool:
     """Whether `user` still wants `kind` by e-mail (yes unless they said no)."""
-    return not MessagePreference.objects.filter(
-        user=user, kind=kind, email=False
-    ).exists()
+    return channels_allowed(user=user, kind=kind)[0]
 
 
-def message_preference_set(*, user, kind: str, email: bool) -> MessagePreference:
+def site_allowed(*, user, kind: str) -> bool:
+    """Whether `user` wants `kind` in the site's notification centre."""
+    return channels_allowed(user=user, kind=kind)[1]
+
+
+def message_wanted(*, user, kind: str) -> bool:
+    """Whether any channel still takes `kind` for `user` (the digest needs
+    the e-mail)."""
+    email, site = channels_allowed(user=user, kind=kind)
+    return email if kind in EMAIL_ONLY_KINDS else email or site
+
+
+def message_preference_set(
+    *, user, kind: str, email: bool | None = None, site: bool | None = None
+) -> MessagePreference:
+    """Set one or both channels of `kind` for `user` (None leaves it)."""
+    defaults = {"updated_at": timezone.now()}
+    if email is not None:
+        defaults["email"] = email
+    if site is not None:
+        defaults["site"] = site
     preference, _created = MessagePreference.objects.update_or_create(
-        user=user, kind=kind, defaults={"email": email, "updated_at": timezone.now()}
+        user=user, kind=kind, defaults=defaults
     )
     return preference
 
@@ -108,8 +145,14 @@ def message_send_once(
     """Send `prefix` to `user` unless a message with `key` was sent: the key's
     row, the bell's notification (its subject and `link`), `after()` (e.g.
     marking results as announced) and the send commit together or not at all.
-    Returns whether it was sent now."""
-    if not user.email or not user.is_active:
+    Each channel is used only if `user` wants `kind` there (no e-mail, no
+    bell item); with neither, nothing is sent or recorded. Returns whether
+    it was sent now."""
+    if not user.is_active:
+        return False
+    by_email, in_site = channels_allowed(user=user, kind=kind)
+    by_email = by_email and bool(user.email)
+    if not by_email and (kind in EMAIL_ONLY_KINDS or not in_site):
         return False
     language = account_language(user)
     with translation.override(language):
@@ -141,15 +184,17 @@ def message_send_once(
                 items=list(items),
                 sent_at=timezone.now(),
             )
-            Notification.objects.create(
-                user=user,
-                kind=kind,
-                text=message.subject.split("] ", 1)[-1][:300],
-                url=link[:500],
-            )
+            if in_site:
+                Notification.objects.create(
+                    user=user,
+                    kind=kind,
+                    text=message.subject.split("] ", 1)[-1][:300],
+                    url=link[:500],
+                )
             if after is not None:
                 after()
-            message.send()
+            if by_email:
+                message.send()
     except IntegrityError:
         logger.info("Message %s was already sent", key)
         return False
@@ -292,7 +337,7 @@ def saved_search_alert(search: SavedSearch, *, now: datetime | None = None) -> b
     went out."""
     now = now or timezone.now()
     user = search.user
-    if not email_allowed(user=user, kind=MessageKind.ALERT):
+    if not message_wanted(user=user, kind=MessageKind.ALERT):
         return False
     results = saved_search_results(search)
     known = set(search.known_ids)
@@ -360,6 +405,12 @@ def saved_searches_alert(*, frequency: str, now: datetime | None = None) -> int:
 # Weekly digest ---------------------------------------------------------------
 
 
+# The lists of a digest's section, per member managed.
+SECTION_LISTS = ("projects", "needs", "members", "newcomers", "calls", "expiring")
+NEWCOMERS_DAYS = 7
+NEWCOMERS_LISTED = 5
+
+
 @dataclass
 class Digest:
     """What one person's weekly digest says, per member they manage."""
@@ -371,7 +422,7 @@ class Digest:
     def items(self) -> list[str]:
         keys = [e["key"] for e in self.events]
         for section in self.sections:
-            for name in ("projects", "needs", "members", "expiring"):
+            for name in SECTION_LISTS:
                 keys += [row["key"] for row in section[name]]
         return keys
 
@@ -380,7 +431,10 @@ class Digest:
 
 
 def _announced(user) -> set[str]:
-    rows = SentMessage.objects.filter(user=user, kind=MessageKind.DIGEST)
+    """What earlier digests, and the calls' alerts, already told `user`."""
+    rows = SentMessage.objects.filter(
+        user=user, kind__in=[MessageKind.DIGEST, MessageKind.CALL]
+    )
     return {item for items in rows.values_list("items", flat=True) for item in items}
 
 
@@ -415,12 +469,60 @@ def _reasons(match) -> list[str]:
     return [reason.text for reason in match.reasons[:3]]
 
 
+def _newcomers(member: Member, day: date, announced) -> list[dict]:
+    """Members published in the week before `day` who work in `member`'s
+    sectors, or in its commune when they show their place publicly."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    sectors = {s.pk: s.slug for s in member.sectors.all()}
+    place = Q(commune=member.commune) if member.commune else Q(pk__in=[])
+    found = (
+        Member.objects.filter(
+            member_appearing_q(),
+            created_at__gte=start - timedelta(days=NEWCOMERS_DAYS),
+            created_at__lt=start,
+        )
+        .filter(Q(sectors__in=list(sectors)) | place)
+        .exclude(pk=member.pk)
+        .distinct()
+        .order_by("-created_at", "pk")
+        .prefetch_related("sectors")
+        .only("name", "slug", "commune", "visibility")[: NEWCOMERS_LISTED * 2]
+    )
+    rows = []
+    for other in found:
+        key = f"member:{other.pk}"
+        if key in announced:
+            continue
+        shared = [sectors[s.pk] for s in other.sectors.all() if s.pk in sectors]
+        reasons = [sector_reason(slug, 1.0).text for slug in shared[:2]]
+        same_place = member.commune and other.commune == member.commune
+        if same_place and other.visibility_of("location") == Visibility.PUBLIC:
+            reasons.append(place_reason("commune", other.commune, 1.0).text)
+        if not reasons:
+            continue  # only its commune matched, and it keeps it private
+        rows.append(
+            {
+                "key": key,
+                "title": other.name,
+                "url": absolute_url(other.get_absolute_url()),
+                "reasons": reasons,
+            }
+        )
+    return rows[:NEWCOMERS_LISTED]
+
+
 def digest_build(
-    *, user, day: date, announced=frozenset(), events: list | None = None
+    *,
+    user,
+    day: date,
+    announced=frozenset(),
+    events: list | None = None,
+    calls=None,
 ) -> Digest:
     """The digest for `user` on `day`, in the active language, without the
     items an earlier digest announced. `events`: the upcoming events, when
-    the caller read them once for every digest."""
+    the caller read them once for every digest; `calls`: the open calls'
+    fits (members.calls.CallFits), shared by one run's digests."""
     from search.suggestions import members_for_member, projects_for_member
 
     digest = Digest()
@@ -488,10 +590,21 @@ def digest_build(
             for o in expiring.order_by("expires_on", "pk")
             if f"offer:{o.pk}:{o.expires_on.isoformat()}" not in announced
         ]
+        told = {row["key"] for name in SECTION_LISTS[:3] for row in section[name]}
+        section["newcomers"] = [
+            row for row in _newcomers(member, day, announced) if row["key"] not in told
+        ]
+        if calls is None:
+            calls = CallFits(now=timezone.make_aware(datetime.combine(day, time())))
+        section["calls"] = [
+            row
+            for row in calls.rows_for_member(member.pk, translation.get_language())
+            if row["key"] not in announced
+        ]
         section["edit_url"] = absolute_url(
             reverse("members:edit", kwargs={"slug": member.slug})
         )
-        if any(section[n] for n in ("projects", "needs", "members", "expiring")):
+        if any(section[n] for n in SECTION_LISTS):
             digest.sections.append(section)
     if digest.sections:
         upcoming = _upcoming_events(day) if events is None else events
@@ -504,10 +617,11 @@ def _week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_send(*, user, day: date, events: dict | None = None) -> bool:
+def digest_send(*, user, day: date, events: dict | None = None, calls=None) -> bool:
     """Send `user` the digest of `day`'s week if there is something new.
-    `events`: upcoming events by language, shared by one run's digests."""
-    if not email_allowed(user=user, kind=MessageKind.DIGEST):
+    `events`: upcoming events by language, `calls`: the open calls' fits,
+    both shared by one run's digests."""
+    if not message_wanted(user=user, kind=MessageKind.DIGEST):
         return False
     key = f"digest:{user.pk}:{_week(day)}"
     if SentMessage.objects.filter(key=key).exists():
@@ -520,7 +634,11 @@ def digest_send(*, user, day: date, events: dict | None = None) -> bool:
             if upcoming is None:
                 upcoming = events[language] = _upcoming_events(day)
         digest = digest_build(
-            user=user, day=day, announced=_announced(user), events=upcoming
+            user=user,
+            day=day,
+            announced=_announced(user),
+            events=upcoming,
+            calls=calls,
         )
     if not digest:
         return False
@@ -551,8 +669,10 @@ def digests_send(*, day: date) -> int:
         .order_by("pk")
     )
     events: dict = {}
+    calls = CallFits(now=timezone.make_aware(datetime.combine(day, time())))
     return sum(
-        digest_send(user=user, day=day, events=events) for user in users.iterator()
+        digest_send(user=user, day=day, events=events, calls=calls)
+        for user in users.iterator()
     )
 
 

@@ -24,6 +24,18 @@ class MessageKind(models.TextChoices):
 
     ALERT = "alert", _("Alerts for my saved searches")
     DIGEST = "digest", _("Weekly digest of suggestions and news")
+    FOLLOW = "follow", _("News of the members and experiments I follow")
+    CALL = "call", _("Calls that fit a member I manage")
+
+
+class FollowEvent(models.TextChoices):
+    """What a followed member or experiment announces to its followers."""
+
+    NEED = "need", _("New partner sought")
+    STAGE = "stage", _("New stage")
+    PARTNER = "partner", _("New partner")
+    NEWS = "news", _("News")
+    EXPERIMENT = "experiment", _("New experiment")
 
 
 class SavedSearch(models.Model):
@@ -69,6 +81,7 @@ class MessagePreference(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
     email = models.BooleanField(_("by e-mail"), default=True)
+    site = models.BooleanField(_("in the site"), default=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
@@ -81,7 +94,7 @@ class MessagePreference(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} {self.kind}: {self.email}"
+        return f"{self.user} {self.kind}: {self.email}/{self.site}"
 
 
 class SentMessage(models.Model):
@@ -135,3 +148,85 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class Follow(models.Model):
+    """A person following one member or one experiment."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    created_at = models.DateTimeField(_("followed since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "member"], name="unique_follow_member"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "project"], name="unique_follow_project"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(member__isnull=False, project__isnull=True)
+                    | models.Q(member__isnull=True, project__isnull=False)
+                ),
+                name="follow_one_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.member or self.project}"
+
+
+class FollowUpdate(models.Model):
+    """Something that happened to a member or an experiment, for its
+    followers. Only references are kept: the text is written when it is sent,
+    in each follower's language, and only if everything it names may appear
+    then."""
+
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_updates",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_updates",
+    )
+    event = models.CharField(_("event"), max_length=16, choices=FollowEvent.choices)
+    # {"need": pk} | {"seek_text": text} | {"stage": "pilot"} |
+    # {"partner": member pk} | {"page": page pk} | {"project": pk}
+    ref = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow update")
+        verbose_name_plural = _("follow updates")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"{self.event} {self.member or self.project}"

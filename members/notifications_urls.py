@@ -1,5 +1,6 @@
 from django.urls import path
 
+from members import follows_views
 from members import notifications_views as views
 
 app_name = "alerts"
@@ -13,5 +14,14 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications_read"),
     path("notifications/bell/", views.notification_bell, name="bell"),
+    path("following/", follows_views.follow_list, name="follows"),
+    path(
+        "follow/member/<slug:slug>/", follows_views.follow_member, name="follow_member"
+    ),
+    path(
+        "follow/experiment/<slug:slug>/",
+        follows_views.follow_project,
+        name="follow_project",
+    ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -23,8 +23,9 @@ from members.models import (
     SearchDocument,
 )
 from members.notifications import (
+    EMAIL_ONLY_KINDS,
     MAX_SAVED_SEARCHES,
-    email_allowed,
+    channels_allowed,
     message_preference_set,
     notifications_mark_read,
     saved_search_create,
@@ -37,8 +38,15 @@ from search.selectors import FACETS
 def saved_search_list(request):
     searches = SavedSearch.objects.filter(user=request.user)
     kinds = [
-        (kind, label, email_allowed(user=request.user, kind=kind))
+        {
+            "kind": kind,
+            "label": label,
+            "email": email,
+            "site": site,
+            "email_only": kind in EMAIL_ONLY_KINDS,
+        }
         for kind, label in MessageKind.choices
+        for email, site in [channels_allowed(user=request.user, kind=kind)]
     ]
     return render(
         request,
@@ -110,10 +118,19 @@ def saved_search_delete(request, pk: int):
 @login_required
 @require_POST
 def preferences_update(request):
-    chosen = set(request.POST.getlist("email"))
+    """Each kind by e-mail (`email`) and in the site (`site`); a form without
+    the `site` column leaves that channel as it was."""
+    by_email = set(request.POST.getlist("email"))
+    in_site = set(request.POST.getlist("site"))
+    channels = request.POST.get("channels", "email").split()
     for kind in MessageKind.values:
-        message_preference_set(user=request.user, kind=kind, email=kind in chosen)
-    messages.success(request, _("Your e-mail preferences were saved."))
+        message_preference_set(
+            user=request.user,
+            kind=kind,
+            email=kind in by_email,
+            site=(kind in in_site) if "site" in channels else None,
+        )
+    messages.success(request, _("Your notification preferences were saved."))
     return redirect("alerts:list")
 
 

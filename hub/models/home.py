@@ -86,6 +86,7 @@ class HomePage(HubPageMixin, Page):
         "hub.FormPage",
         "hub.NewsIndexPage",
         "hub.EventIndexPage",
+        "hub.CallIndexPage",
     ]
     max_count = 1
 

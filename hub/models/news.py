@@ -4,10 +4,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model_string
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -26,6 +26,37 @@ class NewsPageTag(TaggedItemBase):
     class Meta:
         verbose_name = _("news tag")
         verbose_name_plural = _("news tags")
+
+
+class NewsPageSubject(Orderable):
+    """A member or an experiment a news item is about: its followers hear of
+    the news once it is published."""
+
+    page = ParentalKey(
+        "hub.NewsPage", on_delete=models.CASCADE, related_name="subjects"
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("experiment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    panels = [FieldPanel("member"), FieldPanel("project")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("about")
+        verbose_name_plural = _("about")
 
 
 class NewsIndexPage(HubPageMixin, Page):
@@ -120,6 +151,11 @@ class NewsPage(TextLanguageMixin, HubPageMixin, Page):
         FieldPanel("image"),
         FieldPanel("body"),
         FieldPanel("content_language"),
+        InlinePanel(
+            "subjects",
+            heading=_("Members and experiments it is about"),
+            help_text=_("Their followers are told when the news is published."),
+        ),
     ]
 
     search_fields = [

@@ -18,6 +18,7 @@ from members.models import (
     MemberStatus,
     MessageKind,
     MessagePreference,
+    Notification,
     Offer,
     SavedSearch,
     SentMessage,
@@ -26,6 +27,7 @@ from members.notifications import (
     MAX_SAVED_SEARCHES,
     digest_send,
     digests_send,
+    message_preference_set,
     saved_search_alert,
     saved_search_create,
     saved_searches_alert,
@@ -212,14 +214,22 @@ def test_unsubscribe_works_without_logging_in(client, search_index):
     forged = reverse("alerts:unsubscribe", kwargs={"token": token[:-2] + "xx"})
     assert strict.post(forged).status_code == 400
 
-    # Nothing more after the unsubscribe.
+    # No more e-mail after the unsubscribe; the bell, a channel of its own,
+    # still tells (until turned off in the preferences).
     saved_search_create(
         user=user, document="member", query="fiets", frequency="instant"
     )
     MemberFactory(name="Fietsherstel", description="fiets herstel")
     index_refresh()
+    assert saved_searches_alert(frequency="instant") == 1
+    assert mail.outbox == []
+    assert Notification.objects.filter(user=user, kind="alert").count() == 1
+    message_preference_set(user=user, kind=MessageKind.ALERT, site=False)
+    MemberFactory(name="Fietsherstel Twee", description="fiets herstel")
+    index_refresh()
     assert saved_searches_alert(frequency="instant") == 0
     assert mail.outbox == []
+    assert Notification.objects.filter(user=user, kind="alert").count() == 1
 
 
 def test_preferences_page_turns_kinds_off_and_on(client, search_index):
