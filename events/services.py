@@ -292,15 +292,22 @@ def meeting_outcome_record(
     if participant.pk not in (meeting.requester_id, meeting.receiver_id):
         raise PermissionDenied(_("You are not part of this meeting."))
     _require_manages(user, participant.member)
-    if meeting.status != MeetingStatus.ACCEPTED or meeting.slot.start > timezone.now():
-        raise ValidationError(_("You can answer once the meeting has started."))
     field = (
         "requester_outcome"
         if participant.pk == meeting.requester_id
         else "receiver_outcome"
     )
     with transaction.atomic():
-        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        locked = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=meeting.pk)
+        )
+        if (
+            locked.status != MeetingStatus.ACCEPTED
+            or locked.slot.start > timezone.now()
+        ):
+            raise ValidationError(_("You can answer once the meeting has started."))
         setattr(locked, field, led_to_something)
         locked.save(update_fields=[field])
         if locked.requester_outcome and locked.receiver_outcome:

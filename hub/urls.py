@@ -53,5 +53,6 @@ urlpatterns += i18n_patterns(
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
     path("report/", include("hub.moderation_urls")),
+    path("meet/", include("events.urls")),
     path("", include(wagtail_urls)),
 )

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from events.models import MatchmakingEvent, Participant, Table
 from events.services import matchmaking_slots_sync
-from hub.tests.factories import EventIndexPageFactory, EventPageFactory
-from hub.tests.factories import site_root_ensure
+from hub.tests.factories import (
+    EventIndexPageFactory,
+    EventPageFactory,
+    site_root_ensure,
+)
 from members.models import MemberManager
 from members.tests.factories import MemberFactory
 
