@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from events.tasks import meeting_reminders_task
 from hub.tasks import task_results_prune
 from members.notifications_tasks import (
     call_alerts_send,
@@ -115,6 +116,8 @@ def entries() -> list[Entry]:
             call_alerts_send,
             CronTrigger(hour=7, minute=20, **daily),
         ),
+        # Matchmaking meetings: the day-before and hour-before reminders.
+        Entry("meeting-reminders", meeting_reminders_task, IntervalTrigger(minutes=5)),
         Entry(
             "weekly-digests",
             weekly_digests_send,

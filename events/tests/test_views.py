@@ -255,3 +255,24 @@ def test_suggestions_name_other_participants_with_reasons(client, search_index):
     reasons = [li.text for li in items[0].select("ul.reasons li")]
     assert any("évaluation d'impact social" in r for r in reasons)
     graph_reset()
+
+
+def test_the_scheduler_enqueues_reminders_that_the_worker_sends(event):
+    """The "meeting-reminders" entry runs every five minutes; its task sends
+    both reminders due for a meeting in forty minutes, once."""
+    from hub.scheduler import entries
+
+    (entry,) = [e for e in entries() if e.id == "meeting-reminders"]
+    assert entry.trigger.interval == datetime.timedelta(minutes=5)
+    a, b = participant_build(event, 1), participant_build(event, 2)
+    meeting = meeting_request(
+        user=a.user, requester=a.participant, receiver=b.participant
+    )
+    meeting = meeting_accept(user=b.user, meeting=meeting).meeting
+    start = timezone.now() + datetime.timedelta(minutes=40)
+    Slot.objects.filter(pk=meeting.slot_id).update(
+        start=start, end=start + datetime.timedelta(minutes=20)
+    )
+    assert entry.enqueue().return_value == 4
+    assert entry.enqueue().return_value == 0
+    assert len(mail.outbox) == 4
