@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import team_views, views
 
 app_name = "projects"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("<slug:slug>/archive/", views.project_archive, name="archive"),
     path("<slug:slug>/reopen/", views.project_reopen, name="reopen"),
     path("<slug:slug>/partners/", views.project_partners, name="partners"),
+    path("<slug:slug>/team/", team_views.project_team, name="team"),
     path(
         "<slug:slug>/suggested-partners/",
         views.project_suggested_partners,

@@ -23,6 +23,7 @@ from search.match_cache import matches_remembered
 from search.matching import DraftProject, members_for_project
 from search.selectors import FACETS, SORTS, documents_search
 from search.suggestions import members_for_member, projects_for_member
+from search.team import MAX_PER_KIND, team_for_project
 
 api = NinjaAPI(
     title="Social Innovation Hub API",
@@ -283,7 +284,7 @@ class NeedIn(Schema):
     text: Annotated[str, StringConstraints(max_length=1000)]
 
 
-class DraftMatchIn(Schema):
+class DraftIn(Schema):
     """An experiment that is not stored: nothing of it is saved. Every list
     and string is bounded; past a bound the answer is a 422."""
 
@@ -299,6 +300,12 @@ class DraftMatchIn(Schema):
     country: Word = ""
     partners: Annotated[list[Line], Field(max_length=20)] = []
     needs: Annotated[list[NeedIn], Field(max_length=20)] = []
+
+
+class DraftMatchIn(DraftIn):
+    """An experiment that is not stored (nothing of it is saved) and the kind
+    of member asked for."""
+
     kind: Word | None = None
     size: int = 10
 
@@ -442,3 +449,143 @@ def member_matches(request: HttpRequest, slug: str, size: int = 10):
         "projects": _project_matches(found["projects"]),
         "members": _member_matches(found["members"]),
     }
+
+
+# Complete my team -------------------------------------------------------------
+
+
+class TeamMemberOut(Schema):
+    slug: str
+    name: str
+    url: str
+    kind: str
+    fit: float
+    reasons: list[ReasonOut]
+
+
+class TeamOut(Schema):
+    kinds: list[str]
+    languages: list[str]
+    languages_covered: list[str]
+    score: float
+    reasons: list[ReasonOut]
+    members: list[TeamMemberOut]
+
+
+Languages = Annotated[list[Word], Field(max_length=10)]
+Kinds = Annotated[list[Word], Field(max_length=4)]
+
+
+class TeamQuery(Schema):
+    kind: Kinds = []
+    per_kind: int = 1
+    language: Languages = []
+
+
+class DraftTeamIn(DraftIn):
+    """A draft experiment and the team asked for: `kinds` (default: the kinds
+    its partners lack, then those its needs ask for), `per_kind` members of
+    each, working in `team_languages` (default: its languages, or French and
+    Dutch)."""
+
+    kinds: Kinds | None = None
+    per_kind: int = 1
+    team_languages: Languages = []
+
+
+def _kinds(kinds: list[str] | None) -> list[str] | None:
+    if kinds is None:
+        return None
+    return [_kind(kind) for kind in kinds if kind] or None
+
+
+def _team(team) -> dict:
+    return {
+        "kinds": team.kinds,
+        "languages": team.languages,
+        "languages_covered": team.languages_covered,
+        "score": team.score,
+        "reasons": _reasons(team.reasons),
+        "members": [
+            {
+                "slug": m.source.get("slug", ""),
+                "name": m.source.get("name", ""),
+                "url": m.source.get("url", ""),
+                "kind": m.kind,
+                "fit": round(m.fit, 4),
+                "reasons": _reasons(m.reasons),
+            }
+            for m in team.members
+        ],
+    }
+
+
+def _per_kind(per_kind: int) -> int:
+    if not 1 <= per_kind <= MAX_PER_KIND:
+        raise Invalid(f"per_kind: between 1 and {MAX_PER_KIND}.")
+    return per_kind
+
+
+@api.get(
+    "/projects/{slug}/team",
+    response={200: TeamOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    summary="A whole team of partners for a published experiment, scored as a "
+    "team (fit, ties among its members and with the current team, languages)",
+    tags=["matchmaking"],
+)
+def project_team(request: HttpRequest, slug: str, params: Query[TeamQuery]):
+    project = get_object_or_404(Project.objects.published(), slug=slug)
+    draft = DraftProject.from_project(project)
+    # Partners invited but not yet confirmed are current partners too.
+    current = set(project.partnerships.values_list("member_id", flat=True))
+    try:
+        team = team_for_project(
+            project=draft,
+            kinds=_kinds(params.kind),
+            per_kind=_per_kind(params.per_kind),
+            languages=params.language or None,
+            exclude=current,
+        )
+    except SearchUnavailable as exc:
+        raise Unavailable from exc
+    return _team(team)
+
+
+@api.post(
+    "/team",
+    response={200: TeamOut, 422: ErrorOut, 503: ErrorOut},
+    summary="A whole team of partners for a draft experiment (nothing is stored)",
+    tags=["matchmaking"],
+)
+def draft_team(request: HttpRequest, payload: DraftTeamIn):
+    slugs = list(dict.fromkeys(payload.partners))
+    partners = dict(
+        Member.objects.published().filter(slug__in=slugs).values_list("slug", "pk")
+    )
+    unknown = [slug for slug in slugs if slug not in partners]
+    if unknown:
+        raise Invalid(f"Unknown partners: {', '.join(unknown)}.")
+    draft = DraftProject(
+        title=payload.title,
+        summary=payload.summary,
+        description=payload.description,
+        keywords=payload.keywords,
+        sectors=payload.sectors,
+        disciplines=payload.disciplines,
+        languages=payload.languages,
+        commune=payload.commune,
+        city=payload.city,
+        country=payload.country,
+        partners=[partners[slug] for slug in slugs],
+        needs=[(need.kind, need.text) for need in payload.needs],
+    )
+    try:
+        team = team_for_project(
+            project=draft,
+            kinds=_kinds(payload.kinds),
+            per_kind=_per_kind(payload.per_kind),
+            languages=payload.team_languages or None,
+        )
+    except SearchUnavailable as exc:
+        raise Unavailable from exc
+    return _team(team)

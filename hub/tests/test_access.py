@@ -310,6 +310,16 @@ CASES = {
         "get",
         {A: LOGIN, M: 200, O: 404, E: 404, S: 404, U: 404, P: 404},
     ),
+    "projects:team": (
+        lambda w: [w.o["published"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404, U: 404, P: 404},
+    ),
+    "projects:team#draft": (
+        lambda w: [w.o["draft"].slug],
+        "get",
+        {A: LOGIN, M: 200, O: 404, E: 404, S: 404, U: 404, P: 404},
+    ),
     "projects:suggestion_dismiss": (
         lambda w: [w.o["published"].slug, w.o["other"].pk],
         "post",
@@ -332,6 +342,9 @@ CASES = {
     "api-v1:member_matches": (lambda w: [w.o["target"].slug], "get", every(200)),
     "api-v1:project_matches": (lambda w: [w.o["published"].slug], "get", every(200)),
     "api-v1:draft_matches": ((), "post", every(400)),
+    "api-v1:project_team": (lambda w: [w.o["published"].slug], "get", every(200)),
+    "api-v1:project_team#draft": (lambda w: [w.o["draft"].slug], "get", every(404)),
+    "api-v1:draft_team": ((), "post", every(400)),
     # A suspended member and a member awaiting review: hidden from everyone
     # but their managers (a preview) and editors; their managers act on
     # nothing (403), a pending member's managers still prepare drafts.
@@ -410,6 +423,11 @@ CASES = {
         "get",
         {A: LOGIN, M: 404, O: 404, E: 404, S: 404, U: 403, P: 404},
     ),
+    "projects:team#suspended": (
+        lambda w: [w.o["suspended_project"].slug],
+        "get",
+        {A: LOGIN, M: 404, O: 404, E: 404, S: 404, U: 403, P: 404},
+    ),
     "contacts:accept#suspended": (
         lambda w: [w.o["suspended_incoming"].pk],
         "post",
@@ -451,6 +469,11 @@ CASES = {
         every(404),
     ),
     "api-v1:project_matches#suspended": (
+        lambda w: [w.o["suspended_project"].slug],
+        "get",
+        every(404),
+    ),
+    "api-v1:project_team#suspended": (
         lambda w: [w.o["suspended_project"].slug],
         "get",
         every(404),
