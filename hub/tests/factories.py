@@ -11,6 +11,8 @@ import factory
 import wagtail_factories
 
 from hub.models import (
+    CallIndexPage,
+    CallPage,
     EventIndexPage,
     EventPage,
     FormField,
@@ -129,6 +131,38 @@ class EventPageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = EventPage
+
+
+class CallIndexPageFactory(wagtail_factories.PageFactory):
+    title = "Calls"
+    slug = "calls"
+    intro = "Funding calls, calls for projects and support programmes."
+
+    class Meta:
+        model = CallIndexPage
+
+
+class CallPageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Call {n}")
+    call_type = "funding"
+    organiser = "Brussels Region"
+    deadline = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=30)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+    intro = "Funding for experiments on energy poverty in rented homes."
+    body = factory.LazyFunction(list)
+
+    class Meta:
+        model = CallPage
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def sectors(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.sectors.set(extracted)
+            obj.save()
 
 
 def embed_cached(url: str = EMBED_URL) -> Embed:
