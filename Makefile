@@ -98,6 +98,10 @@ bench-search: install ## Search quality on the demo network (Recall@5, MRR per l
 bench-match: install ## Matchmaking on CORDIS cross-sector collaborations: table, ablation, latency
 	$(PY) bench/matchmaking.py
 
+.PHONY: bench-team
+bench-team: install ## Complete my team on the CORDIS dev queries: hidden partner in the team against per-kind top lists, ablation of the team terms
+	nice $(PY) bench/team.py
+
 .PHONY: bench-weights
 bench-weights: install ## Matchmaking weights checked on pseudo-queries built from the CORDIS history alone
 	$(PY) bench/learn_weights.py

@@ -224,7 +224,7 @@ class _Scorer:
         self.ties = {}  # (a, b) -> (strength, shared experiments)
         self.team_ties = {}
         for pk in candidates:
-            neighbours = graph.neighbours(pk)  # published experiments only
+            neighbours = _neighbours(graph, pk)
             self.ties[pk] = {
                 other: tie for other, tie in neighbours.items() if other in candidates
             }
@@ -254,6 +254,22 @@ class _Scorer:
             others = [o for o in chosen if o != pk]
             total += weight("member_ties") * self.member_ties(pk, others)
         return total
+
+
+_neighbours_cache: dict = {"graph": None, "of": {}}
+
+
+def _neighbours(graph, member_id: int) -> dict:
+    """Co-partners in published experiments (never private ties), kept with
+    the graph they were read from: pools of nearby experiments share members."""
+    if _neighbours_cache["graph"] is not graph:
+        _neighbours_cache.update(graph=graph, of={})
+    cached = _neighbours_cache["of"]
+    if member_id not in cached:
+        if len(cached) > 20_000:
+            cached.clear()
+        cached[member_id] = graph.neighbours(member_id)
+    return cached[member_id]
 
 
 def _choose(scorer: _Scorer, pools: dict[str, list[Match]], per_kind: int):
