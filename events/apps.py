@@ -6,3 +6,6 @@ class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Matchmaking at events")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from events import signal_handlers  # noqa: F401

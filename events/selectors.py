@@ -213,3 +213,14 @@ def meeting_grid(*, event: MatchmakingEvent) -> dict:
         for slot in event.slots.all()
     ]
     return {"tables": tables, "rows": rows}
+
+
+def booked_counts(*, event: MatchmakingEvent) -> dict[int, int]:
+    """Booked meetings per participant id."""
+    counts: Counter = Counter()
+    for a, b in Meeting.objects.filter(
+        event=event, status=MeetingStatus.ACCEPTED
+    ).values_list("requester_id", "receiver_id"):
+        counts[a] += 1
+        counts[b] += 1
+    return dict(counts)
