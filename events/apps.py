@@ -9,3 +9,8 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from events import signal_handlers  # noqa: F401
+        from events.api import router
+        from search.api import api
+
+        # One API, one OpenAPI schema: the events endpoints join it.
+        api.add_router("/events", router)
