@@ -60,7 +60,7 @@ class PermissionsPolicyMiddleware:
 
 
 # What Django's {% csrf_token %} renders: each visitor gets their own token.
-_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__hub_csrf_token__"
 _GENERATION_KEY = "hub:pages:generation"
 # Redis shared by every web process of every machine when HUB_REDIS_URL is
@@ -112,7 +112,7 @@ class EditorialPageCacheMiddleware:
         response = self.get_response(request)
         key = getattr(request, "_hub_page_cache_key", None)
         if key and self._storable(response):
-            content = _CSRF_INPUT.sub(
+            content = CSRF_INPUT.sub(
                 rb"\g<1>" + _CSRF_PLACEHOLDER + rb"\g<2>", response.content
             )
             page_cache().set(

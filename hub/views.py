@@ -18,7 +18,7 @@ from hub.sitemaps import PageSitemap
 from members.sitemaps import MemberSitemap
 from projects.sitemaps import ProjectSitemap
 from search.client import SearchUnavailable
-from search.selectors import documents_search
+from search.result_cache import documents_search_remembered
 
 SEARCH_PER_PAGE = 10
 NETWORK_PREVIEW = 5
@@ -41,13 +41,16 @@ def page_search(*, query: str, site: Site | None):
     return pages.search(" ".join(words))
 
 
-def network_search(*, query: str, size: int = NETWORK_PREVIEW) -> dict:
-    """The first members and experiments matching `query`, from Elasticsearch."""
+def network_search(
+    *, query: str, size: int = NETWORK_PREVIEW, shared: bool = False
+) -> dict:
+    """The first members and experiments matching `query`, from Elasticsearch
+    (from the search-result cache when `shared`: an anonymous visitor)."""
     found = {"unavailable": False}
     for document in ("member", "project"):
         try:
-            found[f"{document}_results"] = documents_search(
-                document=document, query=query, size=size, facets=False
+            found[f"{document}_results"] = documents_search_remembered(
+                shared=shared, document=document, query=query, size=size, facets=False
             )
         except SearchUnavailable:
             found["unavailable"] = True
@@ -68,7 +71,9 @@ def site_search(request):
         results = page_search(query=query, site=Site.find_for_request(request))
         paginator = Paginator(results, SEARCH_PER_PAGE)
         context["page_results"] = paginator.get_page(request.GET.get("page"))
-        context.update(network_search(query=query))
+        context.update(
+            network_search(query=query, shared=not request.user.is_authenticated)
+        )
     return render(request, "hub/search.html", context)
 
 

@@ -21,7 +21,8 @@ from projects.models import Project
 from search.client import SearchUnavailable
 from search.match_cache import matches_remembered
 from search.matching import DraftProject, members_for_project
-from search.selectors import FACETS, SORTS, documents_search
+from search.result_cache import documents_search_remembered
+from search.selectors import FACETS, SORTS
 from search.suggestions import members_for_member, projects_for_member
 from search.team import MAX_PER_KIND, team_for_project
 
@@ -150,12 +151,13 @@ def search_unavailable(request, exc):
     )
 
 
-def _search(document: str, params) -> dict:
+def _search(document: str, params, *, shared: bool) -> dict:
     size = min(max(params.size, 1), MAX_SIZE)
     page = min(max(params.page, 1), 10_000 // size)
     filters = {name: getattr(params, name) for name in FACETS[document]}
     try:
-        result = documents_search(
+        result = documents_search_remembered(
+            shared=shared,
             document=document,
             query=params.q.strip()[:200],
             filters=filters,
@@ -196,7 +198,7 @@ def _search(document: str, params) -> dict:
     tags=["members"],
 )
 def members_search(request: HttpRequest, filters: Query[MemberFilters]):
-    return _search("member", filters)
+    return _search("member", filters, shared=not request.user.is_authenticated)
 
 
 @api.get(
@@ -206,7 +208,7 @@ def members_search(request: HttpRequest, filters: Query[MemberFilters]):
     tags=["projects"],
 )
 def projects_search(request: HttpRequest, filters: Query[ProjectFilters]):
-    return _search("project", filters)
+    return _search("project", filters, shared=not request.user.is_authenticated)
 
 
 @api.get(

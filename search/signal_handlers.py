@@ -1,11 +1,18 @@
-"""Write outbox rows for every change that alters an indexed document."""
+"""Write outbox rows for every change that alters an indexed document; the
+search-result cache follows what the indexer announces."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from hub.taxonomy import Discipline, Sector
 from members.models import Member, Offer, Seek
 from projects.models import Project, ProjectNeed, ProjectPartner
+from search.result_cache import (
+    result_cache_changed,
+    result_cache_clear,
+    result_cache_settled,
+)
 from search.services import outbox_enqueue
+from search.signals import index_changed, index_refreshed
 
 
 def member_changed(sender, instance: Member, **kwargs):
@@ -75,7 +82,22 @@ def term_changed(sender, instance, **kwargs):
     )
 
 
+def index_changed_received(sender, *, document, changes, visible=True, **kwargs):
+    if changes is None:  # a rebuild: anything may have changed
+        result_cache_clear(visible=visible)
+    else:
+        result_cache_changed(document=document, changes=changes, visible=visible)
+
+
+def index_refreshed_received(sender, **kwargs):
+    result_cache_settled()
+
+
 def register():
+    index_changed.connect(index_changed_received, dispatch_uid="search-results-index")
+    index_refreshed.connect(
+        index_refreshed_received, dispatch_uid="search-results-refreshed"
+    )
     for name, signal in (("saved", post_save), ("deleted", post_delete)):
         for sender, handler in (
             (Member, member_changed),

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from search.client import SearchUnavailable
-from search.selectors import FACETS, SORTS, documents_search, suggestions
+from search.result_cache import documents_search_remembered
+from search.selectors import FACETS, SORTS, suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def index_search_page(request, *, document: str, template: str, partial: str = "
     params = search_params(request, document=document)
     context = {**params, "unavailable": False, "document": document}
     try:
-        result = documents_search(
+        result = documents_search_remembered(
+            shared=not request.user.is_authenticated,
             document=document,
             query=params["query"],
             filters=params["filters"],

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hub.middleware.ContentSecurityPolicyMiddleware",
     "hub.middleware.PermissionsPolicyMiddleware",
+    # ETag and Cache-Control (hub/http_cache.py): outside the session and CSRF
+    # middleware, so that it sees the cookies they set.
+    "hub.http_cache.HttpCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's, keeping 404s of the API and documents as 404s (hub/language.py).
     "hub.language.LocaleMiddleware",
@@ -296,6 +299,12 @@ CACHES = {
     "matches": _redis_or_files(
         "matches", "HUB_MATCH_CACHE_DIR", "hub-match-cache", 5000
     ),
+    # Anonymous search results and query vectors (search/result_cache.py):
+    # the popular searches of an evening cost one query, and a query is
+    # encoded once for every process.
+    "search": _redis_or_files(
+        "search", "HUB_SEARCH_CACHE_DIR", "hub-search-cache", 5000
+    ),
 }
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
 # publish empties the `pages` cache for every web process at once.
@@ -304,6 +313,10 @@ HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
 # the cache, so this bounds only what changes with time alone (an offer
 # reaching its end date); 0 turns it off.
 HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "600"))
+# Anonymous search results (search/result_cache.py): a publish, an unpublish
+# or an index change to a record shown in a result drops it at once; what
+# other edits change shows after this many seconds; 0 turns it off.
+HUB_SEARCH_CACHE_SECONDS = int(os.environ.get("HUB_SEARCH_CACHE_SECONDS", "60"))
 
 # Background tasks are stored in the database and run by `manage.py db_worker`;
 # `manage.py hub_scheduler` enqueues the periodic ones (hub/scheduler.py).

@@ -23,10 +23,10 @@ if CACHES["limits"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):  # noqa:
         "HUB_RATELIMIT_CACHE_URL must name a cache every process shares "
         "(db://TABLE or redis://…), not a per-process one."
     )
-# A page or match cached per process outlives a publish on another process;
-# files are shared by one machine only, so several machines need Redis.
+# A page, match or search cached per process outlives a publish on another
+# process; files are shared by one machine only, so several machines need Redis.
 HUB_WEB_MACHINES = int(os.environ.get("HUB_WEB_MACHINES", "1"))
-for _alias in ("pages", "matches"):
+for _alias in ("pages", "matches", "search"):
     _backend = CACHES[_alias]["BACKEND"]  # noqa: F405
     if _backend.endswith(("LocMemCache", "DummyCache")) or (
         HUB_WEB_MACHINES > 1 and not _backend.endswith("RedisCache")

@@ -18,11 +18,17 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "matches",
     },
+    "search": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "search",
+    },
 }
 # Tests change pages and read them again; hub/tests/test_page_cache.py turns
 # the page cache on.
 HUB_PAGE_CACHE_SECONDS = 0
 HUB_MATCH_CACHE_SECONDS = 0
+# search/tests/test_result_cache.py turns it on.
+HUB_SEARCH_CACHE_SECONDS = 0
 # Tests load the graph hundreds of times; search/tests/test_suggestions.py
 # turns the freeze on.
 HUB_GC_FREEZE = False
