@@ -119,8 +119,9 @@ def manager(demo_site):
 @pytest.mark.parametrize("lang", ["en", "fr", "nl"])
 def test_main_pages_have_no_serious_axe_violation(manager, axe_page, lang):
     """Home, members search with results, a profile, the sign-up page, and,
-    logged in, a project with its suggestions and the dashboard: no serious or
-    critical axe-core violation, and the page says which language it is in."""
+    logged in, a project with its suggestions, its proposed team and the
+    dashboard: no serious or critical axe-core violation, and the page says
+    which language it is in."""
     user, project = manager
     member = Member.objects.published().exclude(pk=project.owner_id).first()
     with translation.override(lang):
@@ -133,6 +134,7 @@ def test_main_pages_have_no_serious_axe_violation(manager, axe_page, lang):
     }
     private = {
         "project": url("projects:detail", lang, slug=project.slug),
+        "team": url("projects:team", lang, slug=project.slug),
         "dashboard": url("dashboard:home", lang),
     }
     found = {}
@@ -152,6 +154,9 @@ def test_main_pages_have_no_serious_axe_violation(manager, axe_page, lang):
         if name == "project":
             # The managers' suggestions panel is part of what is checked.
             assert page.locator("#suggested-partners").count() == 1
+        if name == "team":
+            # The proposed team, with a Contact link for each member.
+            assert page.locator("#team-panel li.suggestion").count() > 0
     blocking = {name: v for name, v in found.items() if v}
     assert not blocking, f"axe-core ({lang}): {blocking}"
 
