@@ -127,17 +127,24 @@ def participant_register(
 
 
 def participant_prefill(*, member: Member) -> dict:
-    """What the member offers and seeks on its profile, one line each."""
+    """What the member offers and seeks on its profile, one line each: only
+    the sections it shows to members, as other participants will read them
+    (a section kept for matching only starts empty)."""
     today = timezone.localdate()
 
-    def lines(items):
+    def lines(section, items):
+        if not member.section_visible(section, to_member=True):
+            return ""
         return "\n".join(
             item.text
             for item in items.all()
             if item.expires_on is None or item.expires_on >= today
         )
 
-    return {"offer": lines(member.offers), "seek": lines(member.seeks)}
+    return {
+        "offer": lines("offers", member.offers),
+        "seek": lines("seeks", member.seeks),
+    }
 
 
 # Meetings --------------------------------------------------------------------

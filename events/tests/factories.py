@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from events.models import MatchmakingEvent, Participant, Table
+from events.models import MatchmakingEvent, Meeting, Participant, Table
 from events.services import matchmaking_slots_sync
 from hub.tests.factories import (
     EventIndexPageFactory,
@@ -66,3 +66,41 @@ def participant_build(event: MatchmakingEvent, n: int, **member) -> Registered:
         registered_by=user,
     )
     return Registered(participant, user)
+
+
+def events_world_build(*, objects: dict, page) -> dict:
+    """A matchmaking event on `page` for the access matrix and the leak
+    scanner (hub/tests/worlds.py): the target's and the other member's
+    managers take part, registered with what the form pre-fills (so a private
+    section copied there would show); the other asks the target for a
+    meeting; a suspended and a pending member are registered too."""
+    from events.services import participant_prefill
+
+    start = page.start
+    event = MatchmakingEvent.objects.create(
+        page=page,
+        registration_opens=timezone.now() - datetime.timedelta(days=1),
+        registration_closes=start,
+        meetings_start=start,
+        meetings_end=start + datetime.timedelta(hours=1),
+        slot_minutes=20,
+    )
+    Table.objects.create(event=event, label="Table 1")
+    found = {}
+    for key in ("target", "other", "suspended", "pending_member"):
+        member = objects[key]
+        prefill = participant_prefill(member=member)
+        found[key] = Participant.objects.create(
+            event=event,
+            member=member,
+            offer=prefill["offer"] or f"{member.name} offers",
+            seek=prefill["seek"] or f"{member.name} seeks",
+        )
+    request = Meeting.objects.create(
+        event=event, requester=found["other"], receiver=found["target"]
+    )
+    return {
+        "matchmaking": event,
+        "matchmaking_target": found["target"],
+        "matchmaking_request": request,
+    }

@@ -276,3 +276,21 @@ def test_the_scheduler_enqueues_reminders_that_the_worker_sends(event):
     assert entry.enqueue().return_value == 4
     assert entry.enqueue().return_value == 0
     assert len(mail.outbox) == 4
+
+
+def test_prefill_leaves_out_sections_kept_for_matching(event):
+    """Offers shown to members are pre-filled; seeks kept private (used for
+    matching only) are not, since other participants read the registration."""
+    from events.services import participant_prefill
+    from members.models import Visibility
+
+    registered = participant_build(event, 1)
+    member = registered.participant.member
+    member.visibility = {"offers": Visibility.MEMBERS, "seeks": Visibility.MATCHING}
+    member.save()
+    Offer.objects.create(member=member, text="Cours de cuisine")
+    Seek.objects.create(member=member, text="Secret de fabrication")
+    assert participant_prefill(member=member) == {
+        "offer": "Cours de cuisine",
+        "seek": "",
+    }

@@ -26,6 +26,7 @@ from django.utils import translation
 import pytest
 from elasticsearch.helpers import scan
 
+from events.tests.factories import events_world_build
 from hub.tests.factories import site_tree_build
 from hub.tests.worlds import (
     MEMBERS_ONLY,
@@ -478,6 +479,61 @@ CASES = {
         "get",
         every(404),
     ),
+    # Matchmaking at events (events/): anyone sees the public participant
+    # list; only a participating, published member sees the rest and acts.
+    # M manages the target (asked for a meeting by O's member); U's and P's
+    # members are registered but suspended or awaiting review.
+    "events:participants": (lambda w: [w.o["matchmaking"].pk], "get", every(200)),
+    "events:register": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        {A: LOGIN, M: 200, O: 200, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:suggestions": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        {A: LOGIN, M: 200, O: 200, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:agenda": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        {A: LOGIN, M: 200, O: 200, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:agenda_ical": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        {A: LOGIN, M: 200, O: 200, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:request": (
+        lambda w: [w.o["matchmaking"].pk, w.o["matchmaking_target"].pk],
+        "post",
+        {A: LOGIN, M: 302, O: 302, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:request#get": (
+        lambda w: [w.o["matchmaking"].pk, w.o["matchmaking_target"].pk],
+        "get",
+        {A: LOGIN, M: 405, O: 405, E: 405, S: 405, U: 405, P: 405},
+    ),
+    "events:answer": (
+        lambda w: [w.o["matchmaking"].pk, w.o["matchmaking_request"].pk, "accept"],
+        "post",
+        {A: LOGIN, M: 302, O: 403, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "events:answer#decline": (
+        lambda w: [w.o["matchmaking"].pk, w.o["matchmaking_request"].pk, "decline"],
+        "post",
+        {A: LOGIN, M: 302, O: 403, E: 403, S: 403, U: 403, P: 403},
+    ),
+    "api-v1:event_participants": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        every(200),
+    ),
+    "api-v1:event_agenda": (
+        lambda w: [w.o["matchmaking"].pk],
+        "get",
+        {A: 401, M: 200, O: 200, E: 403, S: 403, U: 403, P: 403},
+    ),
     # Health and metrics (metrics: the test client comes from loopback)
     "healthz": ((), "get", every(200)),
     "readyz": ((), "get", every(200)),
@@ -584,6 +640,9 @@ def access_world(
         with django_db_blocker.unblock(), transaction.atomic():
             tree = site_tree_build()
             world = world_build()
+            world.objects.update(
+                events_world_build(objects=world.objects, page=tree.event)
+            )
             for document in DOCUMENTS:
                 index_rebuild(document=document)
             index_refresh()
@@ -667,6 +726,8 @@ def test_secrets_never_on_public_pages(db, client, access_world, role):
             reverse("search_autocomplete") + "?q=secret",
             reverse("sitemap"),
             w.pages["home"],
+            reverse("events:participants", args=[w.o["matchmaking"].pk]),
+            reverse("events:participants", args=[w.o["matchmaking"].pk]) + "?q=narwhal",
         ]
     for url in urls:
         response = client.get(url)
@@ -685,6 +746,7 @@ def test_secrets_never_in_api_responses(db, client, access_world):
         reverse("api-v1:project_detail", args=[w.o["published"].slug]),
         reverse("api-v1:member_matches", args=[w.o["other"].slug]),
         reverse("api-v1:project_matches", args=[w.o["elsewhere"].slug]),
+        reverse("api-v1:event_participants", args=[w.o["matchmaking"].pk]),
     ]
     for url in urls:
         response = client.get(url)
