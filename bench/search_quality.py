@@ -3,6 +3,13 @@
     python bench/search_quality.py        (or: make bench-search)
     python bench/search_quality.py -v     (also each query: first relevant
                                            rank, members found, recall@5)
+    python bench/search_quality.py --explain
+                                          (full method only: each query whose
+                                           first relevant member is not first,
+                                           with the members above it and the
+                                           relevant ones, each score split into
+                                           text and semantic parts, and their
+                                           rank by cosine similarity alone)
 
 Loads the demo content into a fresh database and index prefix, runs the
 labelled queries of bench/search_quality_queries.jsonl (written for the demo
@@ -42,13 +49,16 @@ def main():
     ]
 
     verbose = "-v" in sys.argv[1:]
+    if "--explain" in sys.argv[1:]:
+        explain(queries, external)
+        return
 
     def run(label, **overrides):
         rows = {}
         with override_settings(**overrides.get("settings", {})):
             original = selectors._text_query
             if overrides.get("no_python_analysis"):
-                selectors._text_query = lambda document, query: selectors.Q(
+                selectors._text_query = lambda document, query, **_: selectors.Q(
                     "multi_match",
                     query=query,
                     fields=selectors.TEXT_FIELDS[document],
@@ -112,6 +122,60 @@ def main():
         settings={"HUB_EMBEDDINGS": False},
         no_python_analysis=True,
     )
+
+
+def explain(queries, external):
+    """Why the members above a query's first relevant one rank there."""
+    from search import selectors
+    from search.client import get_client, index_alias
+
+    by_external = {v: k for k, v in external.items()}
+    for q in queries:
+        page = selectors.documents_search(
+            document="member", query=q["q"], size=10, facets=False
+        )
+        ranked = [external[h.id] for h in page.hits]
+        relevant = set(q["relevant"])
+        rank = next((i + 1 for i, m in enumerate(ranked) if m in relevant), None)
+        if rank == 1:
+            continue
+        text = selectors._text_query("member", q["q"])
+        semantic = {}
+        for clause in selectors._semantic_clauses("member", q["q"], [], text):
+            body = clause.to_dict()["constant_score"]
+            semantic[int(body["filter"]["ids"]["values"][0])] = body["boost"]
+        knn = {
+            "field": "embedding",
+            "query_vector": selectors._query_vector(q["q"]),
+            "k": len(external),
+            "num_candidates": len(external) * 4,
+        }
+        near = (
+            selectors.Search(using=get_client(), index=index_alias("member"))
+            .extra(knn=knn, size=len(external))
+            .source(False)
+            .execute()
+        )
+        cosine = {
+            int(h.meta.id): (i + 1, 2 * h.meta.score - 1) for i, h in enumerate(near)
+        }
+        scores = {h.id: h.score for h in page.hits}
+        print(
+            f"\n{q['lang']} {q['q']!r}: "
+            f"first relevant {rank or '-'}, found {page.total}"
+        )
+        shown = [h.id for h in page.hits[: (rank or 11) - 1]]
+        shown += [by_external[m] for m in q["relevant"]]
+        for pk in dict.fromkeys(shown):
+            total = scores.get(pk)
+            sem = semantic.get(pk, 0.0)
+            if total is None:
+                where = "not in the first ten".ljust(41)
+            else:
+                where = f"{total:7.2f} = text {total - sem:6.2f} + semantic {sem:6.2f}"
+            c_rank, c_sim = cosine.get(pk, (None, float("nan")))
+            mark = "*" if external[pk] in relevant else " "
+            print(f"  {mark} {external[pk]:38} {where}  cosine #{c_rank} {c_sim:.3f}")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,16 @@ KNN_WEIGHT = 8.0
 KNN_K = 50
 # Queries of up to three words need them all; longer ones three in four.
 MIN_WORDS_MATCHING = "3<75%"
+# When the words and the encoder together find fewer than SHORT_PAGE members
+# for a query of NEAR_MISS_MIN_WORDS words or more, the page is completed by
+# members matching all the words but one, ranked below every other hit
+# ("luchtkwaliteit meten met bewoners": the one profile on air quality says
+# neither "measure" nor "residents"). Not for two-word queries, whose near
+# misses share a single word ("social housing" found 62 of 64 members that way).
+SHORT_PAGE = 10
+NEAR_MISS_MIN_WORDS = 3
+NEAR_MISS_WORDS = "1<-1"
+NEAR_MISS_BOOST = 0.001
 # A word scores by its best-matching form, plus this share of the others: a
 # word found as written, folded, stemmed and translated no longer counts
 # three or four times over a word found one way.
@@ -166,7 +176,7 @@ def _filter_clause(field_name: str, values: list[str]):
     return Q("terms", **{field_name: values})
 
 
-def _text_query(document: str, query: str):
+def _text_query(document: str, query: str, min_words: str = MIN_WORDS_MATCHING):
     """Most of the query's words must match, each in any of its forms.
 
     A word matches as written (BM25 on the fields), accent-folded with
@@ -193,7 +203,7 @@ def _text_query(document: str, query: str):
     folded_query = fold(query)
     return Q(
         "bool",
-        must=[Q("bool", should=clauses, minimum_should_match=MIN_WORDS_MATCHING)],
+        must=[Q("bool", should=clauses, minimum_should_match=min_words)],
         should=[
             # Typos in a name or title weigh more there than in a description.
             Q(
@@ -288,11 +298,15 @@ def documents_search(
     search = Search(using=get_client(), index=index_alias(document))
     if query:
         text = _text_query(document, query)
-        semantic = _semantic_clauses(document, query, list(clauses.values()), text)
+        filter_list = list(clauses.values())
+        extra, found = _semantic_search(document, query, filter_list, text)
+        if len(query_words(query)) >= NEAR_MISS_MIN_WORDS:
+            if found is None:
+                found = _count(document, text, filter_list)
+            if found < SHORT_PAGE:
+                extra.append(_near_misses(document, query))
         search = search.query(
-            Q("bool", should=[text, *semantic], minimum_should_match=1)
-            if semantic
-            else text
+            Q("bool", should=[text, *extra], minimum_should_match=1) if extra else text
         )
     if clauses:
         search = search.post_filter(Q("bool", filter=list(clauses.values())))
@@ -349,7 +363,36 @@ def documents_search(
     )
 
 
+def _near_misses(document: str, query: str):
+    """Members matching all the query's words but one, below every other hit.
+
+    A near miss scores a thousandth of its text score, hundredths of a point,
+    where full matches and kept neighbours score from about one upwards.
+    """
+    return Q(
+        "bool",
+        must=[_text_query(document, query, min_words=NEAR_MISS_WORDS)],
+        boost=NEAR_MISS_BOOST,
+    )
+
+
+def _count(document: str, text, filters: list) -> int:
+    """How many documents the text query finds, counted up to SHORT_PAGE."""
+    search = Search(using=get_client(), index=index_alias(document))
+    search = search.query(Q("bool", must=[text], filter=filters))
+    search = search.extra(size=0, track_total_hits=SHORT_PAGE)
+    response = _execute(search.params(ignore_unavailable=True))
+    return response.hits.total.value
+
+
 def _semantic_clauses(document: str, query: str, filters: list, text) -> list:
+    """The semantic clauses of `_semantic_search`, without its count."""
+    return _semantic_search(document, query, filters, text)[0]
+
+
+def _semantic_search(
+    document: str, query: str, filters: list, text
+) -> tuple[list, int | None]:
     """The profiles nearest to the query in the encoder's space, as scored clauses.
 
     The k nearest come from a first request; those within KNN_MARGIN of the
@@ -361,9 +404,13 @@ def _semantic_clauses(document: str, query: str, filters: list, text) -> list:
     query of several words, which grow with every word, buried the nearest
     profiles under any profile sharing the words ("financement des
     entreprises sociales": the social enterprise federation above the funders).
+
+    Also returns how many hits the text and semantic clauses bring at least
+    (text hits counted up to SHORT_PAGE, plus the kept neighbours; None when
+    the encoder is off).
     """
     if not embeddings.enabled() or not query_words(query):
-        return []
+        return [], None
     knn = {
         "field": "embedding",
         "query_vector": _query_vector(query),
@@ -374,27 +421,29 @@ def _semantic_clauses(document: str, query: str, filters: list, text) -> list:
     alias = index_alias(document)
     probe = Search(index=alias).extra(knn=knn, size=KNN_K).source(False)
     best_text = Search(index=alias).query(Q("bool", must=[text], filter=filters))
-    best_text = best_text.extra(size=1, track_total_hits=False).source(False)
+    best_text = best_text.extra(size=1, track_total_hits=SHORT_PAGE).source(False)
     both = MultiSearch(using=get_client(), index=alias).add(probe).add(best_text)
     near, lexical = _execute(both.params(ignore_unavailable=True))
     # Elasticsearch scores a cosine similarity s as (1 + s) / 2.
     nearest = [(hit.meta.id, 2 * hit.meta.score - 1) for hit in near]
+    text_found = lexical.hits.total.value
     if not nearest or nearest[0][1] < KNN_FLOOR:
-        return []
+        return [], text_found
     best = nearest[0][1]
     cut = max(KNN_FLOOR, best - KNN_MARGIN)
     top_text = lexical.hits[0].meta.score if lexical.hits else None
     scale = SEMANTIC_SHARE * top_text / (KNN_BASE + KNN_WEIGHT) if top_text else 1.0
-    return [
+    kept = [(pk, similarity) for pk, similarity in nearest if similarity >= cut]
+    clauses = [
         Q(
             "constant_score",
             filter=Q("ids", values=[pk]),
             boost=scale
             * (KNN_BASE + KNN_WEIGHT * (similarity - cut) / ((best - cut) or 1)),
         )
-        for pk, similarity in nearest
-        if similarity >= cut
+        for pk, similarity in kept
     ]
+    return clauses, text_found + len(kept)
 
 
 def _query_vector(query: str) -> list[float]:
