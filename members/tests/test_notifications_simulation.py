@@ -29,6 +29,22 @@ The accounts (language) and their story:
   experiment of a published member and one of a suspended member appear.
 - ines (nl) has an instant search for beekeepers; one appears on Wed 4 March
   and the job is retried as if it had died after sending.
+
+Follows and calls (the follow job runs after the instant alerts, twice; the
+call job at 07:20, twice):
+- ines also follows the experiment "Mobilier de quartier": it moves to the
+  pilot stage on Thu 5 March (told that day), takes a pending member as
+  partner on Fri 13 March (never told), and a news item about it is
+  published on Wed 18 March (told that day). hugo follows it too, in the
+  site only: the same two days give him notifications and no e-mail.
+- dirk follows the member Fiets Oud, which seeks a new workshop from Tue 10
+  March (told that day).
+- an editor publishes on Wed 11 March a call for social entrepreneurs about
+  solidarity joinery (deadline Fri 20 March): amelie and jules hear of it on
+  Thu 12 March at 07:20 and their digest of 16 March does not repeat it;
+  karin's member fits too but her account is deactivated. A second call
+  published the same day closes on Thu 12 March at 06:00, before the job:
+  nobody hears of it.
 """
 
 from datetime import date, datetime, timedelta
@@ -36,6 +52,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db.models import Max
 from django.test import Client
 from django.utils import timezone
 
@@ -44,10 +61,16 @@ from wagtail.models import Locale, Page, Site
 import pytest
 
 from hub.tests.factories import (
+    CallIndexPageFactory,
+    CallPageFactory,
     EventIndexPageFactory,
     EventPageFactory,
     HomePageFactory,
+    NewsIndexPageFactory,
+    NewsPageFactory,
 )
+from members.call_alerts import calls_alert
+from members.follows import follow_add, follow_updates_send
 from members.models import (
     AccountSettings,
     ManagerRole,
@@ -55,6 +78,7 @@ from members.models import (
     MemberStatus,
     MessageKind,
     MessagePreference,
+    Notification,
     Offer,
     SavedSearch,
     Seek,
@@ -63,12 +87,13 @@ from members.models import (
 from members.notifications import (
     digest_send,
     digests_send,
+    message_preference_set,
     saved_search_alert,
     saved_search_create,
     saved_searches_alert,
 )
 from members.tests.factories import MemberFactory
-from projects.models import ProjectNeed, ProjectStatus
+from projects.models import ProjectNeed, ProjectPartner, ProjectStatus, Stage
 from projects.tests.factories import ProjectFactory
 from search.graph import graph_reset
 from search.services import index_refresh
@@ -93,6 +118,17 @@ EXPECTED = {
     ("amelie", "digest", "2026-03-16"),  # Chaises partagées, and the event
     ("jules", "digest", "2026-03-16"),
     ("bram", "alert", "2026-03-17"),  # instant: published by an editor
+    ("ines", "follow", "2026-03-05"),  # Mobilier de quartier: pilot stage
+    ("dirk", "follow", "2026-03-10"),  # Fiets Oud seeks a workshop
+    ("amelie", "call", "2026-03-12"),  # the joinery call, 07:20
+    ("jules", "call", "2026-03-12"),
+    ("ines", "follow", "2026-03-18"),  # news about Mobilier de quartier
+}
+# In the site only (hugo turned follow e-mails off): no e-mail, a
+# notification on each of these days.
+EXPECTED_SITE_ONLY = {
+    ("hugo", "follow", "2026-03-05"),
+    ("hugo", "follow", "2026-03-18"),
 }
 # What some of them must (and must not) name.
 MUST_NAME = {
@@ -109,9 +145,15 @@ MUST_NAME = {
     ("amelie", "2026-03-16"): ["Chaises partagées", "Soirée menuiserie"],
     ("jules", "2026-03-16"): ["Chaises partagées", "Soirée menuiserie"],
     ("bram", "2026-03-17"): ["Fietsen Verborgen"],
+    ("ines", "2026-03-05"): ["Mobilier de quartier"],
+    ("dirk", "2026-03-10"): ["Fiets Oud", "een nieuwe werkplaats"],
+    ("amelie", "2026-03-12"): ["Appel menuiserie solidaire", "Atelier Amélie"],
+    ("jules", "2026-03-12"): ["Appel menuiserie solidaire", "Atelier Amélie"],
+    ("ines", "2026-03-18"): ["Mobilier inauguré"],
 }
 MUST_NOT_NAME = {
-    ("amelie", "2026-03-16"): ["Mobilier de quartier"],
+    ("amelie", "2026-03-16"): ["Mobilier de quartier", "Appel menuiserie"],
+    ("jules", "2026-03-16"): ["Appel menuiserie"],
     ("bram", "2026-03-04"): ["Fiets Oud"],
     ("dirk", "2026-03-04"): ["Zonnedak geheim"],
 }
@@ -122,6 +164,8 @@ NEVER = [
     "Gina Suspendue",
     "private-",
     "+32 2 555",
+    "Partenaire Pendant",
+    "Appel express",
 ]
 LANGUAGES = {
     "amelie": "fr",
@@ -149,8 +193,10 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 class Simulation:
     def __init__(self):
         self.log = []  # (account, kind, day, message)
+        self.site_log = []  # (account, kind, day) of each notification
         self.accounts = {}
         self.members = {}
+        self.projects = {}
 
     def account(self, name, *, active=True):
         user = get_user_model().objects.create_user(
@@ -174,11 +220,16 @@ class Simulation:
 
     def run(self, day: date, job):
         before = len(mail.outbox)
+        seen = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
         job()
         for message in mail.outbox[before:]:
             account = message.to[0].split("@")[0]
             kind = message.extra_headers["X-Hub-Message-Kind"]
             self.log.append((account, kind, day.isoformat(), message))
+        for item in Notification.objects.filter(pk__gt=seen).select_related("user"):
+            self.site_log.append((item.user.username, item.kind, day.isoformat()))
+            for text in NEVER:
+                assert text not in item.text, (item.user.username, day, text)
 
 
 def _world(sim: Simulation):
@@ -241,6 +292,15 @@ def _world(sim: Simulation):
             frequency=frequency,
         )
     sim.event_index = EventIndexPageFactory(parent=_site_root())
+    sim.news_index = NewsIndexPageFactory(parent=_site_root())
+    sim.call_index = CallIndexPageFactory(parent=_site_root())
+    sim.projects["Mobilier de quartier"] = mobilier
+    follow_add(user=sim.accounts["ines"], subject=mobilier)
+    follow_add(user=sim.accounts["hugo"], subject=mobilier)
+    message_preference_set(
+        user=sim.accounts["hugo"], kind=MessageKind.FOLLOW, email=False
+    )
+    follow_add(user=sim.accounts["dirk"], subject=sim.members["Fiets Oud"])
 
 
 def _site_root() -> Page:
@@ -275,6 +335,9 @@ def _activity(sim: Simulation, day: date):
             sim.member("Compost Ixelles", description="compostage de quartier")
             sim.member("Imkerij Zuid", description="imkerij en honing")
         case "2026-03-05":
+            mobilier = sim.projects["Mobilier de quartier"]
+            mobilier.stage = Stage.PILOT
+            mobilier.save()
             # The one-click POST of a mail client, from chloe's first digest.
             (digest,) = [m for a, k, _d, m in sim.log if a == "chloe"]
             link = digest.extra_headers["List-Unsubscribe"].strip("<>")
@@ -293,6 +356,9 @@ def _activity(sim: Simulation, day: date):
                 description="fietsherstel aan huis",
                 status=MemberStatus.PENDING,
             )
+            Seek.objects.create(
+                member=sim.members["Fiets Oud"], text="een nieuwe werkplaats"
+            )
         case "2026-03-11":
             ProjectFactory(
                 title="Jardin des Marolles",
@@ -310,11 +376,41 @@ def _activity(sim: Simulation, day: date):
                 start=_at(date(2026, 3, 19), 18),
                 end=_at(date(2026, 3, 19), 21),
             )
+            CallPageFactory(
+                parent=sim.call_index,
+                title="Appel menuiserie solidaire",
+                intro="Un soutien aux ateliers de menuiserie solidaire.",
+                keywords="menuiserie solidaire",
+                eligible_kinds=["entrepreneur"],
+                deadline=_at(date(2026, 3, 20), 18),
+            )
+            CallPageFactory(
+                parent=sim.call_index,
+                title="Appel express",
+                intro="Un soutien express à la menuiserie solidaire.",
+                keywords="menuiserie solidaire",
+                deadline=_at(date(2026, 3, 12), 6),
+            )
         case "2026-03-12":
             ProjectFactory(
                 title="Zonnepanelen voor de buurt", summary="zonnepanelen samen kopen"
             )
             ProjectFactory(title="Zon op het dak", summary="zonnepanelen op daken")
+        case "2026-03-13":
+            ProjectPartner.objects.create(
+                project=sim.projects["Mobilier de quartier"],
+                member=sim.member(
+                    "Partenaire Pendant",
+                    description="logistique",
+                    status=MemberStatus.PENDING,
+                ),
+            )
+        case "2026-03-18":
+            news = NewsPageFactory(
+                parent=sim.news_index, title="Mobilier inauguré", live=False
+            )
+            news.subjects.create(project=sim.projects["Mobilier de quartier"])
+            news.save_revision().publish()
         case "2026-03-17":
             hidden = sim.members["Fietsen Verborgen"]
             hidden.status = MemberStatus.PUBLISHED
@@ -357,6 +453,8 @@ def test_three_weeks_of_alerts_and_digests(search_index, settings):
                         frequency="weekly", now=_at(d, 7, 10)
                     ),
                 )
+            sim.run(day, lambda d=day: calls_alert(now=_at(d, 7, 20)))
+            if day.weekday() == 0:
                 sim.run(day, lambda d=day: digests_send(day=d))
         sim.run(day, lambda d=day: _activity(sim, d))
         for _scheduler in range(2):
@@ -366,13 +464,22 @@ def test_three_weeks_of_alerts_and_digests(search_index, settings):
                     frequency="instant", now=_at(d, 10, 5)
                 ),
             )
+            sim.run(day, lambda d=day: follow_updates_send(now=_at(d, 10, 6)))
         if day == date(2026, 3, 4):
             sim.run(day, lambda: _retry_ines(sim))
 
     sent = [(account, kind, day) for account, kind, day, _m in sim.log]
     assert len(sent) == len(set(sent)), "nothing is sent twice"
     assert set(sent) == EXPECTED
-    assert SentMessage.objects.count() == len(EXPECTED)
+    assert SentMessage.objects.count() == len(EXPECTED) + len(EXPECTED_SITE_ONLY)
+    site_only = {
+        (a, k, d)
+        for a, k, d in sim.site_log
+        if (a, k, d) not in {(a2, k2, d2) for a2, k2, d2 in sent}
+    }
+    assert site_only == EXPECTED_SITE_ONLY
+    # Every e-mail has its notification in the site, in the same language.
+    assert len(sim.site_log) == len(EXPECTED) + len(EXPECTED_SITE_ONLY)
     for account, _kind, day, message in sim.log:
         html = message.alternatives[0][0]
         language = LANGUAGES[account]
