@@ -101,6 +101,40 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds of the processes (0 for any that is gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def listening_pids(port: int) -> list[int]:
+    """The processes holding a socket that listens on loopback `port`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(parts[9])
+    pids = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            for fd in fd_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:[") and target[8:-1] in inodes:
+                        pids.append(int(fd_dir.parent.name))
+                        break
+    return pids
+
+
 class HubServer:
     """A gunicorn-served hub on loopback, with its data and index; see module."""
 
@@ -169,6 +203,7 @@ class HubServer:
             # Shared by this server's workers only, and gone with the workdir.
             HUB_PAGE_CACHE_DIR=str(self.workdir / "page-cache"),
             HUB_MATCH_CACHE_DIR=str(self.workdir / "match-cache"),
+            HUB_SEARCH_CACHE_DIR=str(self.workdir / "search-cache"),
             HUB_API_RATE_ANON="1000000/m",
             HUB_API_RATE_AUTH="1000000/m",
             PYTHONUNBUFFERED="1",
@@ -196,7 +231,9 @@ class HubServer:
             _log(f"manage.py {args[0]}: {time.perf_counter() - started:.1f}s")
         return result.stdout
 
-    def start(self) -> HubServer:
+    def prepare(self) -> HubServer:
+        """Steps 1 to 3 and `collectstatic`, without starting gunicorn (an
+        in-process replay such as bench/load_profile.py runs on this)."""
         self.env = self._environment()
         atexit.register(self.stop)
         self.manage("migrate", "--noinput")
@@ -213,6 +250,10 @@ class HubServer:
         if self.load or self.rebuild:
             self.manage("search_rebuild", quiet=False)
         self.manage("collectstatic", "--noinput")
+        return self
+
+    def start(self) -> HubServer:
+        self.prepare()
         self.process = subprocess.Popen(
             [
                 PYTHON,

@@ -4,6 +4,7 @@ check that no edit was lost.
     python bench/load.py                      # 50 users, 5 minutes (make bench-load)
     python bench/load.py --duration 60        # a quick run
     python bench/load.py --users 20 --editors 5
+    python bench/load.py --queries popular    # a realistic query distribution
 
 The server is `bench/_serve.py`'s `HubServer` (gunicorn with production
 settings on loopback, the demo network in a throwaway SQLite database, its own
@@ -13,6 +14,19 @@ for matches; editors log in through the real log-in form and edit their own
 profile through the real edit form, many times. Afterwards every editor's last
 successful edit is read back from the database AND from the index. Exit status
 1 on any 5xx, any lost edit or any failed request.
+
+The CPU time the web server (gunicorn's master and workers) and the search
+node (the Java process listening on ELASTICSEARCH_URL's port) spent during the
+run is read from /proc before and after it and printed per request: on a
+shared machine it is a steadier figure than latencies. (The node's figure
+counts whatever else used that node meanwhile.)
+
+Queries: `--queries uniform` (the default) picks each search among the twelve
+`QUERIES` with equal chances. `--queries popular` follows what a site's search
+log looks like: a few popular queries and a long tail — the twelve, then the
+labelled queries of `search_quality_queries.jsonl`, picked with Zipf weights
+(1 / rank), and one search in five a query nobody typed before (two words of
+the labelled queries drawn at random).
 """
 
 from __future__ import annotations
@@ -26,31 +40,24 @@ import json
 import random
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import gevent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _serve import HubServer  # noqa: E402
+from _mix import (  # noqa: E402
+    ACCOUNTS_SCRIPT,
+    BROWSE_PAGES,
+    PASSWORD,
+    SEARCH_PAGES,
+    FormParser,
+    QueryMix,
+)
+from _serve import HubServer, cpu_seconds, listening_pids  # noqa: E402
 
-PASSWORD = "load-test-Pa55word"
-QUERIES = [
-    "logement",
-    "woning",
-    "housing",
-    "énergie",
-    "fietsen",
-    "alimentation durable",
-    "impact evaluation",
-    "coopérative",
-    "économie sociale",
-    "jeunes",
-    "repair",
-    "circuit court",
-]
 FIVE_XX: Counter = Counter()
 EDITS: dict[str, str] = {}  # member slug -> last description the server accepted
 SAVES: Counter = Counter()
@@ -58,62 +65,6 @@ STOPPING = False
 # member slug -> every description sent, in order (a save whose response was
 # lost may still have committed: it counts as a newer state, not a loss).
 ATTEMPTS: dict[str, list[str]] = {}
-
-
-class FormParser(HTMLParser):
-    """The fields of the form posting to `action`, as a browser would send them."""
-
-    def __init__(self, action: str):
-        super().__init__()
-        self.action = action
-        self.fields: list[tuple[str, str]] = []
-        self._in_form = False
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self._options: list[tuple[str, bool]] = []
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._in_form = a.get("method", "").lower() == "post" and (
-                a.get("action") in ("", None, self.action)
-            )
-            return
-        if not self._in_form:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields.append((name, a.get("value", "on")))
-            elif kind not in ("submit", "button", "file"):
-                self.fields.append((name, a.get("value") or ""))
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, ""
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-            self._multiple = "multiple" in a
-        elif tag == "option" and self._select:
-            self._options.append((a.get("value", ""), "selected" in a))
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_form = False
-        elif tag == "textarea" and self._textarea:
-            self.fields.append((self._textarea, self._text))
-            self._textarea = None
-        elif tag == "select" and self._select:
-            chosen = [v for v, selected in self._options if selected]
-            if not chosen and self._options and not self._multiple:
-                chosen = [self._options[0][0]]
-            self.fields.extend((self._select, v) for v in chosen)
-            self._select = None
 
 
 def _checked(response, name, ok=(200,)):
@@ -131,6 +82,9 @@ def _checked(response, name, ok=(200,)):
         response.failure(f"unexpected {response.status_code}")
     else:
         response.success()
+
+
+MIX = QueryMix()
 
 
 class Base(HttpUser):
@@ -151,7 +105,7 @@ class Visitor(Base):
 
     @task(4)
     def browse(self):
-        page = random.choice(["/en/", "/fr/", "/nl/", "/en/projects/", "/en/members/"])
+        page = random.choice(BROWSE_PAGES)
         self.get(page, "page")
 
     @task(3)
@@ -164,8 +118,8 @@ class Visitor(Base):
 
     @task(5)
     def search(self):
-        q = random.choice(QUERIES)
-        where = random.choice(["/en/members/", "/en/projects/", "/en/search/"])
+        q = MIX.next()
+        where = random.choice(SEARCH_PAGES)
         headers = {"HX-Request": "true"} if random.random() < 0.5 else {}
         self.get(where, "search", params={"q": q}, headers=headers)
 
@@ -174,7 +128,7 @@ class Visitor(Base):
         self.get(
             random.choice(["/api/v1/members", "/api/v1/projects"]),
             "api search",
-            params={"q": random.choice(QUERIES), "size": 10},
+            params={"q": MIX.next(), "size": 10},
         )
 
     @task(2)
@@ -247,23 +201,6 @@ class Editor(Base):
     def suggestions(self):
         self.get(f"/api/v1/members/{self.account['slug']}/matches", "matchmaking")
 
-
-ACCOUNTS_SCRIPT = """
-import json
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
-from members.models import ManagerRole, Member, MemberManager
-User = get_user_model()
-out = []
-members = list(Member.objects.published().order_by("pk")[:{n}])
-for i, member in enumerate(members):
-    email = f"load{{i}}@load.example.org"
-    user = User.objects.create_user(f"load{{i}}", email, "{password}")
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    MemberManager.objects.create(member=member, user=user, role=ManagerRole.OWNER)
-    out.append({{"email": email, "slug": member.slug}})
-print(json.dumps(out))
-"""
 
 DESCRIPTIONS_SCRIPT = """
 import json
@@ -342,14 +279,22 @@ def percentile_table(stats, duration: float) -> str:
 
 
 def main() -> int:
+    global MIX
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=300, help="seconds")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--editors", type=int, default=10)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--queries",
+        choices=["uniform", "popular"],
+        default="uniform",
+        help="search words: the twelve with equal chances, or popular + long tail",
+    )
     args = parser.parse_args()
     random.seed(args.seed)
+    MIX = QueryMix(args.queries, args.seed)
 
     # Plain HTTP on loopback: cookies must not be marked Secure, or the load
     # generator could not log in.
@@ -385,6 +330,10 @@ def main() -> int:
         for cls in (Visitor, Editor):
             cls.host = server.url
         runner = env.create_local_runner()
+        web_pids = [server.process.pid, *server.worker_pids()]
+        node_port = urllib.parse.urlsplit(server.env["ELASTICSEARCH_URL"]).port
+        node_pids = listening_pids(node_port) if node_port else []
+        cpu_before = cpu_seconds(web_pids), cpu_seconds(node_pids)
         started = time.monotonic()
         runner.start(args.users, spawn_rate=args.spawn_rate)
 
@@ -396,6 +345,10 @@ def main() -> int:
         gevent.spawn_later(args.duration, stop)
         runner.greenlet.join()
         elapsed = time.monotonic() - started
+        cpu_web, cpu_node = (
+            cpu_seconds(web_pids) - cpu_before[0],
+            cpu_seconds(node_pids) - cpu_before[1],
+        )
 
         lost_db, lost_index_before_sync = lost_edits(server)
         server.manage("search_sync", "--all")
@@ -409,6 +362,12 @@ def main() -> int:
         print(f"failure: {error.name}: {error.error} ×{error.occurrences}")
     print()
     print(f"requests served       {stats.total.num_requests}")
+    served = max(stats.total.num_requests, 1)
+    print(
+        f"CPU per request       {1000 * (cpu_web + cpu_node) / served:.1f} ms "
+        f"(web {1000 * cpu_web / served:.1f} ms, search node "
+        f"{1000 * cpu_node / served:.1f} ms; {args.queries} queries)"
+    )
     print(f"failed requests       {stats.total.num_failures}")
     print(f"5xx (client / server) {sum(FIVE_XX.values())} / {errors}")
     print(f"edits saved           {SAVES['ok']} on {len(EDITS)} profiles")
