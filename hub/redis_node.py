@@ -1,7 +1,7 @@
 """Local Redis for development and tests, started like the local
-Elasticsearch node (search/node.py): Debian's `redis-server`, loopback only,
-a free port, its files in a directory under /tmp, a state file in
-HUB_STATE_DIR (default .hub/) naming the pid.
+Elasticsearch node (both are `hub.processes.LocalProcess`): Debian's
+`redis-server`, loopback only, a free port, its files in a directory under
+/tmp, a state file in HUB_STATE_DIR (default .hub/) naming the pid.
 
 Redis holds the caches that every web process of every machine must share
 (rate limits, pages, matches: hub/settings/base.py, HUB_REDIS_URL). They are
@@ -14,29 +14,20 @@ settings are configured.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from hub.processes import LocalProcess, ProcessState, free_port
+
 REDIS_SERVER = "redis-server"
 MAX_MEMORY = "256mb"
 
 
 class RedisError(RuntimeError):
     pass
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("HUB_STATE_DIR", PROJECT_DIR / ".hub"))
 
 
 def redis_server() -> str:
@@ -50,12 +41,6 @@ def redis_server() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ping(port: int, *, timeout: float = 2.0) -> bool:
     """True when a Redis answers PING on 127.0.0.1:`port`."""
     try:
@@ -66,42 +51,24 @@ def ping(port: int, *, timeout: float = 2.0) -> bool:
         return False
 
 
-@dataclass
-class RedisState:
-    name: str
-    pid: int
-    port: int
-    workdir: str
-    started_at: float
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+class RedisState(ProcessState):
+    url_format = "redis://127.0.0.1:{port}/0"
 
 
-class LocalRedis:
+class LocalRedis(LocalProcess):
     """One named Redis ("dev", or one per test session) and its state file."""
 
-    def __init__(self, name: str = "dev"):
-        self.name = name
-        self.state_file = state_dir() / f"redis-{name}.json"
+    kind = "redis"
+    state_class = RedisState
+    poll = 0.05
 
-    def state(self) -> RedisState | None:
-        try:
-            return RedisState(**json.loads(self.state_file.read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
-
-    def _owns(self, state: RedisState) -> bool:
-        try:
-            cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-        return b"redis-server" in cmdline and f":{state.port}".encode() in cmdline
+    def _marks(self, state: RedisState) -> list[bytes]:
+        # redis-server renames its process "redis-server 127.0.0.1:<port>".
+        return [b"redis-server", f":{state.port}".encode()]
 
     def running(self) -> RedisState | None:
-        state = self.state()
-        if state and self._owns(state) and ping(state.port):
+        state = super().running()
+        if state and ping(state.port):
             return state
         return None
 
@@ -113,8 +80,7 @@ class LocalRedis:
         self.stop()
         port = free_port()
         workdir = Path(tempfile.mkdtemp(prefix=f"hub-redis-{self.name}-"))
-        log_file = open(workdir / "redis.log", "ab")  # noqa: SIM115 - kept by child
-        process = subprocess.Popen(
+        process = self._launch(
             [
                 redis_server(),
                 "--bind",
@@ -132,13 +98,9 @@ class LocalRedis:
                 "--maxmemory-policy",
                 "volatile-lru",
             ],
-            cwd=workdir,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            workdir,
+            "redis.log",
         )
-        log_file.close()
         state = RedisState(
             name=self.name,
             pid=process.pid,
@@ -146,8 +108,7 @@ class LocalRedis:
             workdir=str(workdir),
             started_at=time.time(),
         )
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(json.dumps(asdict(state)))
+        self._write_state(state)
         deadline = time.monotonic() + timeout
         while not ping(port):
             if process.poll() is not None or time.monotonic() > deadline:
@@ -159,21 +120,4 @@ class LocalRedis:
 
     def stop(self, *, timeout: float = 15) -> bool:
         """Stop this Redis and remove its files; True if one was running."""
-        state = self.state()
-        if not state:
-            return False
-        was_running = self._owns(state)
-        if was_running:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(state.pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while self._owns(state) and time.monotonic() < deadline:
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(state.pid, os.WNOHANG)
-                time.sleep(0.05)
-            if self._owns(state):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(state.pid, signal.SIGKILL)
-        shutil.rmtree(state.workdir, ignore_errors=True)
-        self.state_file.unlink(missing_ok=True)
-        return was_running
+        return super().stop(timeout=timeout)

@@ -4,7 +4,9 @@ Fetches the pinned `integ-test-zip` distribution from Maven Central, checks
 its SHA-512, caches it outside the work tree and runs a single-node,
 loopback-only node with security off and its data in a temporary directory.
 `LocalCluster` runs several such nodes as one loopback cluster (named
-`<name>-1`, `<name>-2`, ...), which is how failover is tested.
+`<name>-1`, `<name>-2`, ...), which is how failover is tested. State files,
+pid checks and stopping are those of every local server
+(`hub.processes.LocalProcess`, shared with the Redis launcher).
 Elasticsearch refuses to run as root, so under root the node runs as an
 unprivileged system user that this module creates.
 
@@ -21,16 +23,23 @@ import os
 import pwd
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+
+from hub.processes import (
+    LocalProcess,
+    ProcessState,
+    alive,
+    free_port,
+    state_dir,
+    tail,
+)
 
 ES_VERSION = "8.19.21"
 MAVEN_REPOSITORY = "https://repo1.maven.org/maven2"
@@ -38,7 +47,6 @@ ARTIFACT_PATH = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
 NODE_USER = "hub-es"
 HEAP = "512m"
 MIN_JAVA = 17
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class NodeError(RuntimeError):
@@ -62,10 +70,6 @@ def cache_dir() -> Path:
         return Path("/var/cache/hub")
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "hub"
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("HUB_STATE_DIR", PROJECT_DIR / ".hub"))
 
 
 def snapshot_dir(cluster: str) -> Path:
@@ -210,12 +214,6 @@ def find_java_home(
 # -- the node ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _node_user() -> tuple[int, int] | None:
     """Under root, the unprivileged (uid, gid) the node runs as; else None."""
     if os.geteuid() != 0:
@@ -243,54 +241,16 @@ def _node_user() -> tuple[int, int] | None:
 
 
 @dataclass
-class NodeState:
-    name: str
-    pid: int
-    port: int
-    workdir: str
+class NodeState(ProcessState):
     version: str
-    started_at: float
     transport_port: int = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
-
-class LocalNode:
+class LocalNode(LocalProcess):
     """One named node (e.g. "dev" or "test") and its state file."""
 
-    def __init__(self, name: str = "dev"):
-        self.name = name
-        self.state_file = state_dir() / f"elasticsearch-{name}.json"
-
-    # state ----------------------------------------------------------------
-    def state(self) -> NodeState | None:
-        try:
-            return NodeState(**json.loads(self.state_file.read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
-
-    def _owns(self, state: NodeState) -> bool:
-        """The pid still belongs to the node started with this state's workdir."""
-        if not state.pid:
-            return False
-        try:
-            cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-        return state.workdir.encode() in cmdline
-
-    def running(self) -> NodeState | None:
-        state = self.state()
-        if state and self._owns(state):
-            return state
-        return None
-
-    @property
-    def url(self) -> str | None:
-        state = self.running()
-        return state.url if state else None
+    kind = "elasticsearch"
+    state_class = NodeState
 
     def health(self) -> dict | None:
         state = self.running()
@@ -335,20 +295,15 @@ class LocalNode:
                 os.chown(path, *owner)
             env["HOME"] = str(workdir)
         workdir.chmod(0o755)
-        log_file = open(workdir / "console.log", "ab")  # noqa: SIM115 - kept by child
-        process = subprocess.Popen(
+        process = self._launch(
             [str(home / "bin" / "elasticsearch")],
-            cwd=workdir,
+            workdir,
+            "console.log",
             env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
             user=owner[0] if owner else None,
             group=owner[1] if owner else None,
             extra_groups=[] if owner else None,
         )
-        log_file.close()
         state = NodeState(
             name=self.name,
             pid=process.pid,
@@ -358,8 +313,7 @@ class LocalNode:
             started_at=time.time(),
             transport_port=transport_port,
         )
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(json.dumps(asdict(state)))
+        self._write_state(state)
         if not wait:
             return state
         self.wait(state, process=process, timeout=timeout)
@@ -375,14 +329,14 @@ class LocalNode:
         while time.monotonic() < deadline:
             # Until the launcher script execs Java, the command line does not
             # name the work directory yet: only a gone pid means it exited.
-            exited = process.poll() is not None if process else not _alive(state.pid)
+            exited = process.poll() is not None if process else not alive(state.pid)
             if exited:
-                tail = _tail(workdir / "console.log")
+                log = tail(workdir / "console.log")
                 if process:
                     self._cleanup(state)
                 raise NodeError(
                     f"Elasticsearch {self.name} exited while starting. "
-                    f"Last lines of its log:\n{tail}"
+                    f"Last lines of its log:\n{log}"
                 )
             health = _get_json(
                 f"{state.url}/_cluster/health?wait_for_status={status}&timeout=1s",
@@ -391,10 +345,10 @@ class LocalNode:
             if health and health.get("status") in wanted:
                 return
             time.sleep(0.5)
-        tail = _tail(workdir / "console.log")
+        log = tail(workdir / "console.log")
         self.stop()
         raise NodeError(
-            f"Elasticsearch did not answer within {timeout:.0f}s. Log:\n{tail}"
+            f"Elasticsearch did not answer within {timeout:.0f}s. Log:\n{log}"
         )
 
     def _prepare(
@@ -451,39 +405,8 @@ class LocalNode:
             started_at=0.0,
             transport_port=transport_port,
         )
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(json.dumps(asdict(state)))
+        self._write_state(state)
         return state
-
-    def stop(self, *, timeout: float = 60, keep_data: bool = False) -> bool:
-        """Stop the node this state file describes; True if one was running.
-
-        With `keep_data` the work directory and state stay, so `start` brings
-        the same node back (used to simulate an outage).
-        """
-        state = self.state()
-        if not state:
-            return False
-        was_running = self._owns(state)
-        if was_running:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(state.pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while self._owns(state) and time.monotonic() < deadline:
-                _reap(state.pid)
-                time.sleep(0.2)
-            if self._owns(state):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(state.pid, signal.SIGKILL)
-                time.sleep(0.5)
-                _reap(state.pid)
-        if not keep_data:
-            self._cleanup(state)
-        return was_running
-
-    def _cleanup(self, state: NodeState) -> None:
-        shutil.rmtree(state.workdir, ignore_errors=True)
-        self.state_file.unlink(missing_ok=True)
 
 
 class LocalCluster:
@@ -595,30 +518,9 @@ def _read_settings(workdir: Path) -> dict:
     return settings
 
 
-def _alive(pid: int) -> bool:
-    """The process exists and is not a zombie."""
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return status.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
-
-
 def _get_json(url: str, *, timeout: float) -> dict | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError):
         return None
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
