@@ -259,6 +259,16 @@ def meeting_accept(*, user, meeting: Meeting) -> Booking:
     raise AssertionError("unreachable")
 
 
+def meeting_book(*, meeting: Meeting) -> Booking:
+    """Book a requested meeting without asking anyone (demo content): the
+    same transaction as an acceptance."""
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.status != MeetingStatus.REQUESTED:
+            raise ValidationError(_("This request was already answered or withdrawn."))
+        return _book(locked)
+
+
 def meeting_decline(*, user, meeting: Meeting) -> Meeting:
     _require_manages(user, meeting.receiver.member)
     updated = Meeting.objects.filter(

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from events.demo import matchmaking_demo_load
 from hub.demo.images import MEMBERS_COLLECTION, demo_image, illustration, logo
 from hub.taxonomy import Discipline, Sector
 from members.importing import network_import
@@ -37,6 +38,7 @@ def demo_load(*, with_admin: bool = True) -> list[str]:
             report.append(
                 editorial_load(json.loads((DEMO_DIR / "editorial.json").read_text()))
             )
+        report.append(matchmaking_demo_load())
         if with_admin:
             report.append(admin_ensure())
     return report
