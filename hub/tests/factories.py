@@ -344,3 +344,22 @@ def site_root_ensure() -> Page:
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
     return root
+
+
+def calls_build(*, home) -> dict:
+    """A call index under `home` with an open call and one past its deadline."""
+    index = CallIndexPageFactory(parent=home)
+    call = CallPageFactory(
+        parent=index,
+        title="Energy poverty fund",
+        slug="energy-poverty-fund",
+        keywords="heat pumps, housing",
+    )
+    closed = CallPageFactory(
+        parent=index,
+        title="Closed incubator call",
+        slug="closed-incubator-call",
+        call_type="support",
+        deadline=timezone.now() - datetime.timedelta(days=3),
+    )
+    return {"call_index": index, "call": call, "call_closed": closed}

@@ -27,7 +27,7 @@ import pytest
 from elasticsearch.helpers import scan
 
 from events.tests.factories import events_world_build
-from hub.tests.factories import site_tree_build
+from hub.tests.factories import calls_build, site_tree_build
 from hub.tests.worlds import (
     MEMBERS_ONLY,
     PRIVATE_COLLABORATOR,
@@ -172,6 +172,40 @@ CASES = {
         (),
         "get",
         logged_in(**dict.fromkeys(ROLES[1:], 405)),
+    ),
+    # Follows (any account may follow what may appear) and calls
+    "alerts:follows": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
+    "alerts:follow_member": (
+        lambda w: [w.o["other"].slug],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 302)),
+    ),
+    "alerts:follow_member#get": (
+        lambda w: [w.o["other"].slug],
+        "get",
+        logged_in(**dict.fromkeys(ROLES[1:], 405)),
+    ),
+    "alerts:follow_member#suspended": (
+        lambda w: [w.o["suspended"].slug],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
+    ),
+    "alerts:follow_project": (
+        lambda w: [w.o["published"].slug],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 302)),
+    ),
+    "alerts:follow_project#draft": (
+        lambda w: [w.o["draft"].slug],
+        "post",
+        logged_in(**dict.fromkeys(ROLES[1:], 404)),
+    ),
+    "wagtail_serve#calls": (lambda w: w.o["call_index"].url, "get", every(200)),
+    "wagtail_serve#call": (lambda w: w.o["call"].url, "get", every(200)),
+    "wagtail_serve#call_closed": (
+        lambda w: w.o["call_closed"].url,
+        "get",
+        every(200),
     ),
     # Contact requests
     "contacts:list": ((), "get", logged_in(**dict.fromkeys(ROLES[1:], 200))),
@@ -643,6 +677,7 @@ def access_world(
             world.objects.update(
                 events_world_build(objects=world.objects, page=tree.event)
             )
+            world.objects.update(calls_build(home=tree.home))
             for document in DOCUMENTS:
                 index_rebuild(document=document)
             index_refresh()
