@@ -393,3 +393,25 @@ def test_api_team_for_a_published_and_a_draft_experiment(client, network):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/projects/{slug}/team" in schema["paths"]
     assert "/api/v1/team" in schema["paths"]
+
+
+def test_private_tie_changes_no_public_team(client, network):
+    """A collaboration born of a contact request (a private tie) between the
+    current partner and a candidate changes nothing in the public team: same
+    members, order, scores and reasons with and without it."""
+    user, project = _manager_world(network)
+    tie = ContactRequest.objects.create(
+        sender=network["region"],
+        receiver=network["fede"],
+        message="On travaille ensemble ?",
+        status=ContactStatus.ACCEPTED,
+        led_to_collaboration=True,
+    )
+    graph_reset()
+    url = f"/api/v1/projects/{project.slug}/team?per_kind=2"
+    with_tie = client.get(url).json()
+    assert with_tie["members"]
+    tie.led_to_collaboration = False
+    tie.save(update_fields=["led_to_collaboration"])
+    graph_reset()
+    assert client.get(url).json() == with_tie
