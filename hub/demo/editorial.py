@@ -7,7 +7,7 @@ translated texts. A page without a translated text keeps the copied one.
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings as django_settings
@@ -18,6 +18,8 @@ from wagtail.models import Locale, Page, Site
 
 from hub.demo.images import demo_image, illustration
 from hub.models import (
+    CallIndexPage,
+    CallPage,
     EventIndexPage,
     EventPage,
     FormField,
@@ -26,6 +28,7 @@ from hub.models import (
     HomePageFeaturedExperiment,
     NewsIndexPage,
     NewsPage,
+    Sector,
     SiteSettings,
     StandardPage,
 )
@@ -255,6 +258,42 @@ def editorial_translate(
     return count
 
 
+def _calls_load(home: HomePage, calls: list[dict], language: str) -> CallIndexPage:
+    """The calls, each closing `deadline_days` after the load (a negative
+    number: already closed, so off the lists)."""
+    index = _child(
+        home,
+        CallIndexPage,
+        "calls",
+        title="Calls",
+        intro=(
+            "Funding calls, calls for projects and partners, and support "
+            "programmes open to the network's members."
+        ),
+    )
+    today = timezone.localtime().replace(hour=17, minute=0, second=0, microsecond=0)
+    for item in calls:
+        page = _child(
+            index,
+            CallPage,
+            item["slug"],
+            title=item["title"],
+            call_type=item["call_type"],
+            organiser=item.get("organiser", ""),
+            deadline=today + timedelta(days=item["deadline_days"]),
+            intro=item["intro"],
+            body=_stream(item.get("body", [])),
+            eligible_kinds=item.get("eligible_kinds", []),
+            languages=item.get("languages", []),
+            keywords=item.get("keywords", ""),
+            application_url=item.get("application_url", ""),
+            content_language=_written_in(item, language),
+        )
+        page.sectors.set(Sector.objects.filter(slug__in=item.get("sectors", [])))
+        page.save_revision().publish()
+    return index
+
+
 def editorial_load(data: dict) -> str:
     default_locale, _others = locales_ensure()
     home = _home(data["home"], default_locale)
@@ -309,6 +348,7 @@ def editorial_load(data: dict) -> str:
             image=_picture(item["slug"], item["title"]),
             content_language=_written_in(item, default_language),
         )
+    call_index = _calls_load(home, data.get("calls", []), default_language)
     contact = data["contact_page"]
     form_page = _child(
         home,
@@ -345,11 +385,12 @@ def editorial_load(data: dict) -> str:
         for label, url in (("Members", "/members/"), ("Experiments", "/projects/"))
     ] + [
         {"type": "link", "value": {"label": "", "page": page.pk, "url": ""}}
-        for page in (news_index, event_index, form_page)
+        for page in (news_index, event_index, call_index, form_page)
     ]
     settings.save()
     return (
         f"editorial: home, {len(data['standard_pages']) + 1} pages, "
-        f"{len(data['news'])} news, {len(data['events'])} events, contact form; "
+        f"{len(data['news'])} news, {len(data['events'])} events, "
+        f"{len(data.get('calls', []))} calls, contact form; "
         f"{translated} translated pages"
     )

@@ -6,7 +6,7 @@ from wagtail.models import Page
 
 import pytest
 
-from hub.models import EventPage, HomePage, NewsPage
+from hub.models import CallIndexPage, CallPage, EventPage, HomePage, NewsPage
 from members.models import Member, MemberKind
 from projects.models import Project, ProjectPartner
 
@@ -55,3 +55,20 @@ def test_demo_translates_the_editorial_tree_into_french_and_dutch(client):
     assert "À propos du réseau" in response.text
     assert client.get("/nl/").status_code == 200
     assert "Waar Brussel experimenteert" in client.get("/nl/").text
+
+
+def test_demo_publishes_calls_and_lists_only_open_ones(client):
+    """Four demo calls in each language, with sectors; the closed one is off
+    the index but its page says it closed."""
+    call_command("hub_demo")
+    english = CallPage.objects.live().filter(locale__language_code="en")
+    assert english.count() == 4
+    assert all(call.sectors.exists() for call in english)
+    index = CallIndexPage.objects.live().get(locale__language_code="en")
+    listing = client.get(index.url).text
+    assert "Energy renovation fund" in listing
+    assert "Digital inclusion pilots" not in listing
+    closed = english.get(slug="digital-inclusion-pilots-2026")
+    assert "This call closed on" in client.get(closed.url).text
+    french = CallIndexPage.objects.live().get(locale__language_code="fr")
+    assert "Fonds de rénovation énergétique" in client.get(french.url).text
