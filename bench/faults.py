@@ -15,11 +15,19 @@ saves changes to members (descriptions, new offers) through the ORM in this
 process, the same save path as the edit form (outbox row in the saving
 transaction, drain after commit).
 
-Phases: warm-up; one node stopped; all nodes stopped (60 s, or a few seconds
-with --short); the nodes restarted on their data. Edits stop when the
-cluster returns; searches go on. Then, with nobody typing a command, the
-index is compared with the database document by document every 2 s until
-they are equal.
+Phases: warm-up, until the cluster is green; one node down (the elected
+master, stopped gracefully; 30 s, or 5 with --short); all nodes down (60 s,
+or 5); the nodes restarted on their data. Each phase begins when its first
+node is told to stop, and a request counts in the phase in force when its
+answer came: stopping a node takes seconds, and the searches answered while
+the second and third nodes were going down are full-outage searches, not
+one-node-down ones (counting them under "one node down" is what made 6 of
+25 searches look failed in the first runs). The cluster is back when it
+answers again (every primary assigned); edits stop then, searches go on,
+and with nobody typing a command the index is compared with the database
+document by document every 2 s until they are equal. Every phase change and
+node stop is printed with its time since the load began, and each failure
+with the times its request began and ended.
 
 Reported: failed searches while one node is down (target 0), server errors
 of pages during the full outage (target 0: search pages say search is
@@ -69,6 +77,7 @@ class Tally:
     """What the visitors saw, by phase."""
 
     requests: Counter = field(default_factory=Counter)
+    searches: Counter = field(default_factory=Counter)
     failed_searches: Counter = field(default_factory=Counter)
     server_errors: Counter = field(default_factory=Counter)
     api_unavailable: Counter = field(default_factory=Counter)
@@ -76,16 +85,39 @@ class Tally:
     examples: list = field(default_factory=list)
 
     def note(self, phase, kind, detail):
-        if len(self.examples) < 20:
+        if len(self.examples) < 40:
             self.examples.append((phase, kind, detail))
+
+
+class Clock:
+    """The current phase and the seconds since the benchmark's load began;
+    every phase change and node stop is logged with its time, so that each
+    failure can be placed against the events."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.phase = "warm-up"
+        self.events: list[tuple[float, str]] = []
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    def event(self, what: str) -> None:
+        self.events.append((self.now(), what))
+        _log(f"t={self.now():.1f} s: {what}")
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        self.event(f"phase {phase}")
 
 
 class Load:
     """Visitor threads against both servers, tallied under the current phase."""
 
-    def __init__(self, urls: list[str], slugs: list[str], *, threads: int = 3):
-        self.urls, self.slugs = urls, slugs
-        self.phase = "warm-up"
+    def __init__(
+        self, urls: list[str], slugs: list[str], clock: Clock, *, threads: int = 3
+    ):
+        self.urls, self.slugs, self.clock = urls, slugs, clock
         self.tally = Tally()
         self.stopping = threading.Event()
         self.threads = [
@@ -125,11 +157,16 @@ class Load:
                     ("page", f"/en/members/{rng.choice(self.slugs)}/"),
                 ]
             )
-            phase = self.phase
-            started = time.monotonic()
+            started = self.clock.now()
             status, body = self._get(base + path)
-            took = time.monotonic() - started
-            self._count(phase, kind, f"{path} ({took:.1f} s)", status, body)
+            # A search belongs to the phase in force when its answer came:
+            # one that ends after the other nodes began to stop is not a
+            # search "while one node is down", and one that began before
+            # the node left but ends after it is.
+            phase = self.clock.phase
+            ended = self.clock.now()
+            detail = f"{path} (t={started:.1f}–{ended:.1f} s)"
+            self._count(phase, kind, detail, status, body)
             time.sleep(rng.uniform(0.05, 0.3))
 
     def _count(self, phase, kind, path, status, body):
@@ -143,6 +180,8 @@ class Load:
         if kind == "page-search" and status == 200 and UNAVAILABLE in body:
             t.unavailable_pages[phase] += 1
         search_ok = status == 200 and UNAVAILABLE not in body
+        if kind != "page":
+            t.searches[phase] += 1
         if kind != "page" and not search_ok:
             t.failed_searches[phase] += 1
             t.note(phase, "failed search", f"{status} {path}")
@@ -151,13 +190,12 @@ class Load:
 class Editor:
     """Saves member changes through the ORM, remembering what was accepted."""
 
-    def __init__(self, member_ids: list[int]):
-        self.member_ids = member_ids
+    def __init__(self, member_ids: list[int], clock: Clock):
+        self.member_ids, self.clock = member_ids, clock
         self.accepted: dict[int, str] = {}  # member id -> last description saved
         self.offers: list[int] = []
         self.errors: list[str] = []
         self.saves = Counter()
-        self.phase = "warm-up"
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -178,7 +216,8 @@ class Editor:
         while not self.stopping.is_set():
             step += 1
             pk = rng.choice(self.member_ids)
-            text = f"Edit {step} during {self.phase} {uuid.uuid4().hex[:6]}"
+            phase = self.clock.phase
+            text = f"Edit {step} during {phase} {uuid.uuid4().hex[:6]}"
             try:
                 member = Member.objects.get(pk=pk)
                 if step % 4 == 0:
@@ -188,9 +227,9 @@ class Editor:
                     member.description = text
                     member.save()
                     self.accepted[pk] = text
-                self.saves[self.phase] += 1
+                self.saves[phase] += 1
             except Exception as exc:  # noqa: BLE001 - a failed save is a finding
-                self.errors.append(f"{self.phase}: {exc!r}")
+                self.errors.append(f"{phase}: {exc!r}")
             finally:
                 close_old_connections()
             time.sleep(rng.uniform(0.2, 0.5))
@@ -292,6 +331,7 @@ class Result:
     consistent_after: float | None
     worker_ran: bool
     examples: list
+    events: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -361,6 +401,34 @@ def _wait_for_green(url: str, *, timeout: int = 120) -> None:
     )
 
 
+def _master(cluster: LocalCluster):
+    """The node of `cluster` that is the elected master."""
+    with urllib.request.urlopen(
+        f"{cluster.urls[0]}/_cat/master?format=json", timeout=10
+    ) as response:
+        name = json.loads(response.read())[0]["node"]
+    return next(node for node in cluster.nodes if f"hub-{node.name}" == name)
+
+
+def _answers(urls: list[str]) -> bool:
+    """Some node answers with a cluster of every primary assigned."""
+    for url in urls:
+        try:
+            with urllib.request.urlopen(
+                f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s", timeout=5
+            ) as response:
+                if not json.loads(response.read())["timed_out"]:
+                    return True
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            continue
+    return False
+
+
+def _shards(url: str) -> str:
+    with urllib.request.urlopen(f"{url}/_cat/shards?v", timeout=10) as response:
+        return response.read().decode()
+
+
 def run(*, short: bool = False) -> Result:
     warm, one_down, all_down = (3, 5, 5) if short else (15, 30, 60)
     tag = uuid.uuid4().hex[:6]
@@ -414,46 +482,80 @@ def run(*, short: bool = False) -> Result:
         slugs = [m.slug for m in members]
         connections.close_all()
 
-        load = Load([s.url for s in servers], slugs)
-        editor = Editor([m.pk for m in members])
+        clock = Clock()
+        load = Load([s.url for s in servers], slugs, clock)
+        editor = Editor([m.pk for m in members], clock)
         load.start()
         editor.start()
 
         from search.client import SearchUnavailable
         from search.selectors import documents_search
 
-        def phase(name, seconds):
-            """Run a phase; this process searches too, to name any failure."""
-            load.phase = editor.phase = name
-            _log(f"{name}: {seconds} s")
+        def phase(seconds):
+            """Hold the current phase; this process searches too, to name any
+            failure."""
             end = time.monotonic() + seconds
             while time.monotonic() < end:
                 try:
                     documents_search(document="member", query="logement")
                 except SearchUnavailable as exc:
-                    if name != "all nodes down":
-                        _log(f"{name}: in-process search failed: {str(exc)[:400]}")
+                    if clock.phase == "one node down":
+                        clock.event(f"in-process search failed: {str(exc)[:400]}")
                 time.sleep(0.5)
 
-        phase("warm-up", warm)
+        clock.enter("warm-up")
+        phase(warm)
         # Every shard has its replica before a node goes: otherwise a primary
         # whose copy is still recovering takes its searches down with it, and
         # the benchmark measures the rebuild rather than the cluster.
         _wait_for_green(cluster.urls[0])
-        cluster.nodes[1].stop(keep_data=True)
-        for url in cluster.urls:
-            with urllib.request.urlopen(f"{url}/_cat/shards?v", timeout=10) as r:
-                _log(f"shards seen from {url}:\n{r.read().decode()}")
-            break
-        phase("one node down", one_down)
+        # The phases begin when the first node of each is told to stop: a
+        # search answered while the node leaves counts as one-node-down, and
+        # one answered once the second node is leaving counts as full outage
+        # (stopping a node takes seconds: it would otherwise be counted as
+        # "one node down" while two or three nodes are gone).
+        # The node that goes is the elected master, the harder case: the
+        # others elect a new one while they go on answering searches.
+        urls = cluster.urls
+        leaving = _master(cluster)
+        _log(f"shards before a node leaves:\n{_shards(urls[0])}")
+        clock.enter("one node down")
+        clock.event(f"stopping {leaving.name} (the elected master)")
+        leaving.stop(keep_data=True)
+        clock.event(f"{leaving.name} stopped")
+        remaining = next(node for node in cluster.nodes if node.running())
+        _log(f"shards once it left:\n{_shards(remaining.running().url)}")
+        phase(one_down)
+        clock.enter("all nodes down")
         for node in cluster.nodes:
-            node.stop(keep_data=True)
-        phase("all nodes down", all_down)
-        load.phase = editor.phase = "restarting"
-        cluster.start(log=_log)
+            if node.running():
+                clock.event(f"stopping {node.name}")
+                node.stop(keep_data=True)
+                clock.event(f"{node.name} stopped")
+        phase(all_down)
+        clock.enter("restarting")
+        clock.event("starting every node on its data")
+        start_errors = []
+
+        def start():
+            try:
+                cluster.start(log=_log)
+                clock.event("cluster green")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                start_errors.append(exc)
+
+        starting = threading.Thread(target=start, daemon=True)
+        starting.start()
+        # The cluster is back when it answers searches again (every primary
+        # assigned: yellow); replicas may still be recovering.
+        while not _answers(urls) and starting.is_alive():
+            time.sleep(0.5)
+        if start_errors:
+            raise start_errors[0]
         returned = time.monotonic()
+        clock.enter("after")
+        clock.event("cluster back (yellow)")
         editor.stop()
-        load.phase = "after"
         _log("cluster back; waiting for the index to equal the database")
         consistent_after = None
         while time.monotonic() - returned < CONSISTENCY_LIMIT:
@@ -467,7 +569,10 @@ def run(*, short: bool = False) -> Result:
             time.sleep(2)
         if consistent_after is None:
             _log(f"index still differs: {detail}")
+        else:
+            clock.event("index equals the database")
         load.stop()
+        starting.join(timeout=300)
 
         lost = 0
         by_pk = {m.pk: m for m in Member.objects.filter(pk__in=editor.accepted)}
@@ -484,7 +589,7 @@ def run(*, short: bool = False) -> Result:
         t = load.tally
         return Result(
             failed_searches_one_down=t.failed_searches["one node down"],
-            searches_one_down=t.requests["one node down"],
+            searches_one_down=t.searches["one node down"],
             page_errors_one_down=t.server_errors["one node down"],
             page_errors_all_down=t.server_errors["all nodes down"],
             requests_all_down=t.requests["all nodes down"],
@@ -496,6 +601,7 @@ def run(*, short: bool = False) -> Result:
             consistent_after=consistent_after,
             worker_ran=worker_ran,
             examples=t.examples + [("editor", "error", e) for e in editor.errors],
+            events=[(round(at, 1), what) for at, what in clock.events],
         )
     finally:
         _end(scheduler)
@@ -518,6 +624,9 @@ def main() -> None:
     print(result.table(outage=5 if args.short else 60))
     for example in result.examples[:10]:
         print("  ", *example)
+    print("events:")
+    for at, what in result.events:
+        print(f"   t={at:.1f} s {what}")
     sys.exit(0 if result.passed else 1)
 
 
