@@ -424,6 +424,21 @@ def _answers(urls: list[str]) -> bool:
     return False
 
 
+def _copies(url: str, node: str) -> str:
+    """The shard copies a node holds, e.g. "members primary, projects replica"."""
+    with urllib.request.urlopen(
+        f"{url}/_cat/shards?format=json&h=index,prirep,node", timeout=10
+    ) as response:
+        rows = json.loads(response.read())
+    kinds = {"p": "primary", "r": "replica"}
+    held = [
+        f"{row['index'].split('-')[-2]} {kinds[row['prirep']]}"
+        for row in rows
+        if row["node"] == node
+    ]
+    return ", ".join(sorted(held)) or "no shard"
+
+
 def _shards(url: str) -> str:
     with urllib.request.urlopen(f"{url}/_cat/shards?v", timeout=10) as response:
         return response.read().decode()
@@ -520,7 +535,8 @@ def run(*, short: bool = False) -> Result:
         leaving = _master(cluster)
         _log(f"shards before a node leaves:\n{_shards(urls[0])}")
         clock.enter("one node down")
-        clock.event(f"stopping {leaving.name} (the elected master)")
+        held = _copies(urls[0], f"hub-{leaving.name}")
+        clock.event(f"stopping {leaving.name} (the elected master; holds {held})")
         leaving.stop(keep_data=True)
         clock.event(f"{leaving.name} stopped")
         remaining = next(node for node in cluster.nodes if node.running())

@@ -57,4 +57,4 @@ def test_no_search_fails_while_one_node_is_down(figures):
     assert figures["failed_searches_one_down"] == 0, figures["examples"]
     assert figures["page_errors_one_down"] == 0, figures["examples"]
     stops = [what for _, what in figures["events"] if what.startswith("stopping")]
-    assert "(the elected master)" in stops[0] and len(stops) == 3
+    assert "the elected master" in stops[0] and len(stops) == 3
