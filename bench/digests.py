@@ -8,8 +8,10 @@ throwaway SQLite file, indexes it without embeddings under a fresh prefix on
 `$ELASTICSEARCH_URL` (or a `bench` node started for the run), gives each
 member an account managing it, then builds each account's digest
 (`members.notifications.digest_build`, the matchmaking engine's experiments
-and people with their reasons, offers about to expire, upcoming events), one
-at a time as the weekly job does, without sending. Prints the time per
+and people with their reasons, new members in its sectors or commune, offers
+about to expire, upcoming events, and the open calls that fit: three calls
+are published, their fits computed once per language for the run as the
+weekly job does), one at a time, without sending. Prints the time per
 member (mean, p95) and the process's resident memory after the first
 thousand members and at the end (the target: p95 under 50 ms, less than
 100 MiB of growth). The indices are dropped at the end.
@@ -104,6 +106,41 @@ def _setup(size: int, seed: int) -> None:
     )
 
 
+def _calls_publish(day):
+    """Three open calls, as editors publish them; their fits are computed once
+    per language for the whole run, as the weekly job does."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from wagtail.models import Page
+
+    from hub.models import CallIndexPage, CallPage
+    from members.calls import CallFits
+
+    root = Page.get_first_root_node()
+    index = CallIndexPage(title="Calls", slug="bench-calls")
+    root.add_child(instance=index)
+    start = timezone.make_aware(datetime.combine(day, time()))
+    for n, (title, keywords) in enumerate(
+        [
+            ("Energy renovation fund", "energy, housing, renovation"),
+            ("Circular food logistics", "food, circular economy"),
+            ("Work integration incubator", "work integration, training"),
+        ]
+    ):
+        index.add_child(
+            instance=CallPage(
+                title=title,
+                slug=f"bench-call-{n}",
+                intro=f"A call about {keywords}.",
+                keywords=keywords,
+                deadline=start + timedelta(days=30),
+            )
+        )
+    return CallFits(now=start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000)
@@ -124,6 +161,7 @@ def main() -> None:
     from search.indices import indices_drop
 
     day = date.fromisoformat(args.day)
+    calls = _calls_publish(day)
     users = get_user_model().objects.filter(username__startswith="bench-")
     users = users.select_related("account_settings").order_by("pk")
     if args.limit:
@@ -134,7 +172,7 @@ def main() -> None:
         for n, user in enumerate(users.iterator(chunk_size=500), start=1):
             started = time.perf_counter()
             with translation.override(account_language(user)):
-                digest = digest_build(user=user, day=day)
+                digest = digest_build(user=user, day=day, calls=calls)
             times.append((time.perf_counter() - started) * 1000)
             items += len(digest.items)
             if n == 1000:
