@@ -103,7 +103,8 @@ MIN_WORDS_MATCHING = "3<75%"
 # members matching all the words but one, ranked below every other hit
 # ("luchtkwaliteit meten met bewoners": the one profile on air quality says
 # neither "measure" nor "residents"). Not for two-word queries, whose near
-# misses share a single word ("social housing" found 62 of 64 members that way).
+# misses share a single word ("social housing" found 62 of 64 members that way);
+# a Dutch compound counts as its two words ("toegankelijke onlineformulieren").
 SHORT_PAGE = 10
 NEAR_MISS_MIN_WORDS = 3
 NEAR_MISS_WORDS = "1<-1"
@@ -176,7 +177,12 @@ def _filter_clause(field_name: str, values: list[str]):
     return Q("terms", **{field_name: values})
 
 
-def _text_query(document: str, query: str, min_words: str = MIN_WORDS_MATCHING):
+def _text_query(
+    document: str,
+    query: str,
+    min_words: str = MIN_WORDS_MATCHING,
+    compounds_apart: bool = False,
+):
     """Most of the query's words must match, each in any of its forms.
 
     A word matches as written (BM25 on the fields), accent-folded with
@@ -184,22 +190,14 @@ def _text_query(document: str, query: str, min_words: str = MIN_WORDS_MATCHING):
     scores by its best form (dis_max). One OR over all the words made "social
     housing" find every profile with "social" in it; now queries of up to
     three words need all of them, longer ones three in four.
+
+    With `compounds_apart`, a Dutch compound the lexicon splits counts as its
+    two words, each a clause of its own (for near misses: "toegankelijke
+    onlineformulieren" is three words, as "accessible online forms" is).
     """
-    words = query_words(query)
-    if not words:
+    clauses = _word_clauses(document, query, compounds_apart)
+    if not clauses:
         return Q("match_none")
-    clauses = []
-    for word, folded, stems in words:
-        forms = [
-            Q("multi_match", query=word, fields=TEXT_FIELDS[document]),
-            Q(
-                "match",
-                folded={"query": folded, "fuzziness": "AUTO", "prefix_length": 1},
-            ),
-            Q("match", stemmed={"query": stems}),
-            *_translation_forms(folded),
-        ]
-        clauses.append(Q("dis_max", queries=forms, tie_breaker=WORD_FORMS_TIE_BREAKER))
     folded_query = fold(query)
     return Q(
         "bool",
@@ -224,6 +222,41 @@ def _text_query(document: str, query: str, min_words: str = MIN_WORDS_MATCHING):
             ),
         ],
     )
+
+
+def _word_clauses(document: str, query: str, compounds_apart: bool) -> list:
+    """One clause a query word: its forms, scored by the best (dis_max)."""
+    clauses = []
+    for word, folded, stems in query_words(query):
+        expansion = (
+            word_expansion(folded, limit=TRANSLATIONS_PER_WORD)
+            if compounds_apart
+            else None
+        )
+        if expansion and expansion.parts:
+            clauses += [
+                Q(
+                    "bool",
+                    should=[
+                        _translated(part, 1.0),
+                        *(_translated(t, 1.0) for t in translations),
+                    ],
+                    minimum_should_match=1,
+                )
+                for part, translations in expansion.parts
+            ]
+            continue
+        forms = [
+            Q("multi_match", query=word, fields=TEXT_FIELDS[document]),
+            Q(
+                "match",
+                folded={"query": folded, "fuzziness": "AUTO", "prefix_length": 1},
+            ),
+            Q("match", stemmed={"query": stems}),
+            *_translation_forms(folded),
+        ]
+        clauses.append(Q("dis_max", queries=forms, tie_breaker=WORD_FORMS_TIE_BREAKER))
+    return clauses
 
 
 def _translated(text: str, boost: float):
@@ -300,11 +333,12 @@ def documents_search(
         text = _text_query(document, query)
         filter_list = list(clauses.values())
         extra, found = _semantic_search(document, query, filter_list, text)
-        if len(query_words(query)) >= NEAR_MISS_MIN_WORDS:
+        near_misses = _near_misses(document, query)
+        if near_misses is not None:
             if found is None:
                 found = _count(document, text, filter_list)
             if found < SHORT_PAGE:
-                extra.append(_near_misses(document, query))
+                extra.append(near_misses)
         search = search.query(
             Q("bool", should=[text, *extra], minimum_should_match=1) if extra else text
         )
@@ -364,14 +398,24 @@ def documents_search(
 
 
 def _near_misses(document: str, query: str):
-    """Members matching all the query's words but one, below every other hit.
+    """Members matching all the query's words but one, below every other hit;
+    None for a query of fewer than NEAR_MISS_MIN_WORDS words.
 
-    A near miss scores a thousandth of its text score, hundredths of a point,
-    where full matches and kept neighbours score from about one upwards.
+    A Dutch compound the lexicon splits counts as its two words here, so that
+    "toegankelijke onlineformulieren" gets near misses as "accessible online
+    forms" does. A near miss scores a thousandth of its text score, hundredths
+    of a point, where full matches and kept neighbours score from about one
+    upwards.
     """
+    if len(_word_clauses(document, query, True)) < NEAR_MISS_MIN_WORDS:
+        return None
     return Q(
         "bool",
-        must=[_text_query(document, query, min_words=NEAR_MISS_WORDS)],
+        must=[
+            _text_query(
+                document, query, min_words=NEAR_MISS_WORDS, compounds_apart=True
+            )
+        ],
         boost=NEAR_MISS_BOOST,
     )
 

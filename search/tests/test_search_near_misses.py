@@ -79,3 +79,19 @@ def test_near_misses_with_the_encoder_on(search_index, settings):
     assert page.total == len(ids)
     kinds = {f.name: f for f in page.facets}["kind"].values
     assert {v.value: v.count for v in kinds}["entrepreneur"] == len(ids)
+
+
+def test_a_dutch_compound_counts_as_its_words(search_index, settings):
+    """'toegankelijke onlineformulieren' is three words, as 'accessible online
+    forms' is: the English profile on online forms, which lacks 'accessible',
+    is a near miss; a profile sharing only 'toegankelijke' is not."""
+    settings.HUB_EMBEDDINGS = False
+    full = MemberFactory(
+        name="Loket", description="Toegankelijke onlineformulieren voor iedereen."
+    )
+    near = MemberFactory(name="Forms", description="Online forms for city services.")
+    one = MemberFactory(name="Gebouw", description="Toegankelijke gebouwen.")
+    index_refresh()
+    page = documents_search(document="member", query="toegankelijke onlineformulieren")
+    assert _ids(page) == [full.pk, near.pk]
+    assert one.pk not in _ids(page)
