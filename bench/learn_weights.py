@@ -93,23 +93,22 @@ def pseudo_split(members, projects, history: float, seed: int):
 def dump(queries) -> list[dict]:
     """Every candidate's features for every pseudo-query (and which is right)."""
     from members.models import Member
-    from search import matching
+    from search.matchmaking import EXPERIMENT_MEMBERS, DraftProject, members_for_project
 
     # Reasons and display are not needed to rank: keep every candidate.
-    matching._reasons = lambda *args, **kwargs: [True]
-    matching._display = lambda project, ids: {}
+    recipe = EXPERIMENT_MEMBERS.features_only()
     pk = dict(Member.objects.values_list("external_id", "pk"))
     rows = []
     for i, q in enumerate(queries):
         p = q["project"]
-        draft = matching.DraftProject(
+        draft = DraftProject(
             title=p["title"],
             summary=p["summary"],
             keywords=p["keywords"],
             partners=[pk[x] for x in p["partners"] if x in pk],
         )
-        matches = matching.members_for_project(
-            project=draft, kind=q["kind"], size=100_000
+        matches = members_for_project(
+            project=draft, kind=q["kind"], size=100_000, recipe=recipe
         )
         rows.append(
             {
@@ -214,10 +213,12 @@ def main():
         sys.path.insert(0, str(HERE.parent))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings.dev")
         django.setup()
-        from search.matching import WEIGHTS
+        from search.matchmaking import EXPERIMENT_MEMBERS
 
         dumped = json.loads(options.rankings.read_text())
-        report(dumped, WEIGHTS, options.seed, options.rankings.parent)
+        report(
+            dumped, EXPERIMENT_MEMBERS.weights, options.seed, options.rankings.parent
+        )
         return
     members, past, queries = pseudo_split(
         read(DATA / "members.jsonl"),
@@ -243,12 +244,12 @@ def main():
         str(workdir / "projects.jsonl"),
         verbosity=0,
     )
-    from search.matching import WEIGHTS
+    from search.matchmaking import EXPERIMENT_MEMBERS
 
     dumped = dump(queries)
     with open(workdir / "rankings.json", "w") as f:
         json.dump(dumped, f)
-    report(dumped, WEIGHTS, options.seed, workdir)
+    report(dumped, EXPERIMENT_MEMBERS.weights, options.seed, workdir)
 
 
 def report(dumped, start: dict, seed: int, workdir: Path) -> None:

@@ -158,13 +158,20 @@ def main():
         print(f"{time.perf_counter() - started:.1f} s")
 
     from members.models import Member
-    from search.matching import SIGNALS, DraftProject, members_for_project
-    from search.suggestions import MEMBER_SIDE_SIGNALS, projects_for_member
+    from search.matchmaking import (
+        EXPERIMENT_MEMBERS,
+        MEMBER_EXPERIMENTS,
+        DraftProject,
+        members_for_project,
+        projects_for_member,
+    )
 
     # 1. Experiment → members, on the history alone.
     hub_import(DATA / "projects.jsonl")
     task = "experiment → members"
-    measure(call_command, workdir, task, SIGNALS, options.skip_ablation)
+    measure(
+        call_command, workdir, task, EXPERIMENT_MEMBERS.names, options.skip_ablation
+    )
     pk = dict(Member.objects.values_list("external_id", "pk"))
 
     def rank_members(q):
@@ -185,7 +192,9 @@ def main():
     print()
     hub_import(DATA / "open_projects.jsonl")
     task = "member → experiments"
-    measure(call_command, workdir, task, MEMBER_SIDE_SIGNALS, options.skip_ablation)
+    measure(
+        call_command, workdir, task, MEMBER_EXPERIMENTS.names, options.skip_ablation
+    )
     members = {m.external_id: m for m in Member.objects.all()}
     joins = [json.loads(line) for line in (DATA / "join_queries.jsonl").open()]
     print()

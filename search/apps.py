@@ -9,5 +9,7 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from search import signal_handlers
+        from search.matchmaking import signal_handlers as matchmaking_handlers
 
         signal_handlers.register()
+        matchmaking_handlers.register()

@@ -26,8 +26,8 @@ from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.documents import DOCUMENTS, _embedding_text, documents_prepare
 from search.indices import alias_swap, index_ensure, index_new, indices_behind
-from search.match_cache import match_cache_clear
 from search.models import EmbeddingCache, OutboxEntry
+from search.signals import index_changed, index_refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
         rows_of[(row.document, row.object_id)].append(row)
 
     operation: dict[tuple[str, int], str] = {}
+    sources: dict[tuple[str, int], dict] = {}
     actions = []
     for document, doc_class in DOCUMENTS.items():
         wanted = [oid for (doc, oid) in rows_of if doc == document]
@@ -154,7 +155,7 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             continue
         index_ensure(document=document, client=client)
         found = doc_class.indexable().in_bulk(wanted)
-        sources = dict(
+        prepared = dict(
             zip(found, documents_prepare(doc_class, found.values()), strict=True)
         )
         for object_id in wanted:
@@ -167,7 +168,7 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             }
             if object_id in found:
                 action["_op_type"] = "index"
-                action["_source"] = sources[object_id]
+                action["_source"] = sources[key] = prepared[object_id]
             else:
                 action["_op_type"] = "delete"
             operation[key] = action["_op_type"]
@@ -198,8 +199,19 @@ def _drain_batch(rows: list[OutboxEntry], *, client: Elasticsearch) -> DrainRepo
             else:
                 report.deleted += 1
     OutboxEntry.objects.filter(id__in=done).delete()
-    if done:
-        match_cache_clear(visible=False)
+    changes: dict[str, dict] = defaultdict(dict)
+    for key in rows_of:
+        if key not in failed_keys:
+            changes[key[0]][key[1]] = (
+                sources.get(key) if operation[key] == "index" else None
+            )
+    for document, changed in changes.items():
+        index_changed.send(
+            sender=DOCUMENTS[document],
+            document=document,
+            changes=changed,
+            visible=False,
+        )
     if failed:
         _defer(failed, error=report.errors[-1])
         report.failed += len(failed)
@@ -339,7 +351,7 @@ def index_rebuild(
     )
     client.indices.refresh(index=new_index)
     alias_swap(document=document, new_index=new_index, client=client)
-    match_cache_clear()
+    index_changed.send(sender=doc_class, document=document, changes=None, visible=True)
     # Rows queued before the build started are covered by it.
     OutboxEntry.objects.filter(document=document, id__lte=version).delete()
 
@@ -435,4 +447,4 @@ def index_refresh(*, client: Elasticsearch | None = None) -> None:
     client = client or get_client()
     for document in DOCUMENTS:
         client.indices.refresh(index=index_alias(document), ignore_unavailable=True)
-    match_cache_clear()
+    index_refreshed.send(sender=None)

@@ -5,8 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Member, MemberKind
 from search.client import SearchUnavailable
-from search.matching import SIGNALS, DraftProject, members_for_project
-from search.suggestions import MEMBER_SIDE_SIGNALS, projects_for_member
+from search.matchmaking import (
+    EXPERIMENT_MEMBERS,
+    MEMBER_EXPERIMENTS,
+    DraftProject,
+    members_for_project,
+    projects_for_member,
+)
 
 
 class Command(BaseCommand):
@@ -24,7 +29,9 @@ class Command(BaseCommand):
             "--without",
             action="append",
             default=[],
-            choices=sorted(set(SIGNALS) | set(MEMBER_SIDE_SIGNALS)),
+            choices=sorted(
+                set(EXPERIMENT_MEMBERS.names) | set(MEMBER_EXPERIMENTS.names)
+            ),
             help="Switch a signal off (ablation); repeatable.",
         )
 
@@ -54,8 +61,13 @@ class Command(BaseCommand):
         self.external_of = {}
         self.project_external_of = {}
         self.size = size
-        self.signals = tuple(s for s in SIGNALS if s not in without)
-        self.member_signals = tuple(s for s in MEMBER_SIDE_SIGNALS if s not in without)
+        # Each direction's recipe, with the signals asked for switched off.
+        self.recipe = EXPERIMENT_MEMBERS.without(
+            *(s for s in without if s in EXPERIMENT_MEMBERS.names)
+        )
+        self.member_recipe = MEMBER_EXPERIMENTS.without(
+            *(s for s in without if s in MEMBER_EXPERIMENTS.names)
+        )
         out = sys.stdout
         for q in lines:
             try:
@@ -90,7 +102,7 @@ class Command(BaseCommand):
         )
         kind = q.get("kind") if q.get("kind") in MemberKind.values else None
         matches = members_for_project(
-            project=draft, kind=kind, size=self.size, signals=self.signals
+            project=draft, kind=kind, size=self.size, recipe=self.recipe
         )
         external_of = self.external_of
         missing = [m.member_id for m in matches if m.member_id not in external_of]
@@ -122,7 +134,7 @@ class Command(BaseCommand):
             member=member,
             size=self.size,
             public_only=True,
-            signals=self.member_signals,
+            recipe=self.member_recipe,
         )
         external_of = self.project_external_of
         missing = [m.project_id for m in matches if m.project_id not in external_of]

@@ -1,0 +1,43 @@
+"""Reasons several directions give in the same words."""
+
+from django.utils.translation import gettext as _
+
+from search.labels import facet_label
+from search.matchmaking.base import Reason
+
+LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English", "de": "German"}
+
+
+def sector_reason(slug: str, weight: float) -> Reason:
+    label = facet_label("sector", slug)
+    return Reason(
+        "shared_sector",
+        _("Works on %(sector)s too") % {"sector": label.lower()},
+        {"sector": slug},
+        weight,
+    )
+
+
+def meaning_reason(text: str, similarity: float, weight: float) -> Reason:
+    return Reason(
+        "similar_profile",
+        text,
+        {"similarity": round(similarity, 2)},
+        weight * similarity,
+    )
+
+
+def place_reason(key: str, value: str, weight: float) -> Reason:
+    """`key` is "commune" (a Brussels commune, labelled) or "country"."""
+    label = facet_label("commune", value) if key == "commune" else value
+    return Reason(
+        "same_place", _("Also in %(place)s") % {"place": label}, {key: value}, weight
+    )
+
+
+def language_reason(text: str, language: str, weight: float) -> Reason:
+    """`text` names the language with %(language)s."""
+    name = _(LANGUAGE_NAMES.get(language, language))
+    return Reason(
+        "shared_language", text % {"language": name}, {"language": language}, weight
+    )

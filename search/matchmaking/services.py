@@ -1,0 +1,210 @@
+"""Matchmaking's public functions: one per direction, plus the panels that
+apply dismissals and the shared cache.
+
+Every function raises `search.client.SearchUnavailable` when Elasticsearch
+cannot answer; callers show a notice instead of suggestions. Benchmarks and
+experiments pass a `recipe` (a direction's recipe with signals switched off
+or weights changed: `Recipe.without`, `Recipe.with_weights`), or the older
+`signals` / `weights` arguments, which build one.
+"""
+
+from members.models import Member
+from members.services.suggestions import (
+    dismissed_for_member,
+    dismissed_members_for_project,
+)
+from search.matchmaking.base import Match, ProjectMatch, Recipe
+from search.matchmaking.cache import (
+    matches_remembered,
+    tags_for_member_members,
+    tags_for_member_projects,
+    tags_for_project_members,
+    tags_for_similar_projects,
+)
+from search.matchmaking.experiment_members import (
+    EXPERIMENT_MEMBERS,
+    DraftProject,
+    ExperimentContext,
+)
+from search.matchmaking.member_experiments import (
+    MEMBER_EXPERIMENTS,
+    MemberExperimentsContext,
+)
+from search.matchmaking.member_members import MEMBER_MEMBERS, MemberMembersContext
+from search.matchmaking.pipeline import rank
+from search.matchmaking.similar import similar_projects_ranked
+
+RECIPES = {
+    "experiment_members": EXPERIMENT_MEMBERS,
+    "member_experiments": MEMBER_EXPERIMENTS,
+    "member_members": MEMBER_MEMBERS,
+}
+
+
+def recipe_tuned(
+    recipe: Recipe, *, signals=None, weights: dict | None = None
+) -> Recipe:
+    """`recipe` with only `signals` switched on and `weights` in place of its
+    own (a feature `weights` leaves out weighs nothing)."""
+    if signals is not None:
+        recipe = recipe.only(signals)
+    if weights is not None:
+        recipe = recipe.with_weights(
+            {feature: weights.get(feature, 0.0) for feature in recipe.weights}
+        )
+    return recipe
+
+
+def members_for_project(
+    *,
+    project: DraftProject,
+    kind: str | None = None,
+    size: int = 10,
+    exclude=frozenset(),
+    signals: tuple[str, ...] | None = None,
+    weights: dict | None = None,
+    recipe: Recipe = EXPERIMENT_MEMBERS,
+) -> list[Match]:
+    """Rank members of `kind` (any kind if None) for a stored or draft project;
+    its partners and `exclude` are left out."""
+    recipe = recipe_tuned(recipe, signals=signals, weights=weights)
+    ctx = ExperimentContext(project=project, kind=kind, exclude=exclude, recipe=recipe)
+    return rank(recipe, ctx, size=size)
+
+
+def projects_for_member(
+    *,
+    member: Member,
+    size: int = 10,
+    exclude=frozenset(),
+    public_only: bool = False,
+    signals: tuple[str, ...] | None = None,
+    weights: dict | None = None,
+    recipe: Recipe = MEMBER_EXPERIMENTS,
+) -> list[ProjectMatch]:
+    """Published experiments, not completed, that `member` does not take part
+    in (nor `exclude`), ranked for it. `public_only`: from the public sections
+    of its profile and its published ties only (what anyone may see)."""
+    recipe = recipe_tuned(recipe, signals=signals, weights=weights)
+    ctx = MemberExperimentsContext(
+        member=member, exclude=exclude, public_only=public_only
+    )
+    return rank(recipe, ctx, size=size)
+
+
+def members_for_member(
+    *,
+    member: Member,
+    size: int = 10,
+    exclude=frozenset(),
+    public_only: bool = False,
+    recipe: Recipe = MEMBER_MEMBERS,
+) -> list[Match]:
+    """Published members open to collaboration whom `member` could work with:
+    not itself, nor the members it already works with."""
+    ctx = MemberMembersContext(member=member, exclude=exclude, public_only=public_only)
+    return rank(recipe, ctx, size=size)
+
+
+def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:
+    """Published experiments close to `project` in words and in meaning."""
+    if not project.is_public:
+        return []
+    return matches_remembered(
+        "similar",
+        project,
+        (size,),
+        lambda: similar_projects_ranked(project=project, size=size),
+        tags=tags_for_similar_projects(project_id=project.pk),
+    )
+
+
+def project_matches_remembered(*, project, kind: str | None, size: int) -> list[Match]:
+    """Members for a published experiment, as anyone may see them (the API),
+    from the shared cache."""
+    draft = DraftProject.from_project(project)
+    return matches_remembered(
+        "project-matches",
+        project,
+        (tuple(draft.partners), kind, size),
+        lambda: members_for_project(project=draft, kind=kind, size=size),
+        tags=tags_for_project_members(
+            project_id=project.pk, partners=draft.partners, kind=kind
+        ),
+    )
+
+
+def member_matches_remembered(*, member: Member, size: int) -> dict:
+    """Experiments and people for a published member from its public profile
+    (the API), each list from the shared cache."""
+    return {
+        "projects": matches_remembered(
+            "member-projects",
+            member,
+            (size,),
+            lambda: projects_for_member(member=member, size=size, public_only=True),
+            tags=tags_for_member_projects(member_id=member.pk),
+        ),
+        "members": matches_remembered(
+            "member-members",
+            member,
+            (size,),
+            lambda: members_for_member(member=member, size=size, public_only=True),
+            tags=tags_for_member_members(member_id=member.pk),
+        ),
+    }
+
+
+def project_partner_suggestions(
+    *, project, kind: str | None = None, size: int = 10
+) -> list[Match]:
+    """Members to suggest on a project's panel: dismissed ones never come back,
+    and members who accept no contact request are left out (the panel's
+    "Contact" button would fail)."""
+    draft = DraftProject.from_project(project)
+    exclude = dismissed_members_for_project(project=project)
+    matches = matches_remembered(
+        "panel",
+        project,
+        (
+            tuple(draft.partners),
+            tuple(sorted(exclude)),
+            kind or None,
+            size,
+        ),
+        lambda: members_for_project(
+            project=draft, kind=kind or None, size=size + 5, exclude=exclude
+        ),
+        tags=tags_for_project_members(
+            project_id=project.pk, partners=draft.partners, kind=kind or None
+        ),
+    )
+    return [
+        m for m in matches if m.source.get("open_to_collaboration", True) is not False
+    ][:size]
+
+
+def member_suggestions(*, member: Member, size: int = 5) -> dict:
+    """Both dashboard lists of a member, dismissals applied; each list is
+    cached apart, so an edit that changes one leaves the other."""
+    dismissed_members, dismissed_projects = dismissed_for_member(member=member)
+    return {
+        "projects": matches_remembered(
+            "dashboard-projects",
+            member,
+            (tuple(sorted(dismissed_projects)), size),
+            lambda: projects_for_member(
+                member=member, size=size, exclude=dismissed_projects
+            ),
+            tags=tags_for_member_projects(member_id=member.pk),
+        ),
+        "members": matches_remembered(
+            "dashboard-members",
+            member,
+            (tuple(sorted(dismissed_members)), size),
+            lambda: members_for_member(
+                member=member, size=size, exclude=dismissed_members
+            ),
+            tags=tags_for_member_members(member_id=member.pk),
+        ),
+    }
