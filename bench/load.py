@@ -335,6 +335,7 @@ def main() -> int:
         node_pids = listening_pids(node_port) if node_port else []
         cpu_before = cpu_seconds(web_pids), cpu_seconds(node_pids)
         started = time.monotonic()
+        server.manage("match_cache_stats", "--reset")
         runner.start(args.users, spawn_rate=args.spawn_rate)
 
         def stop():
@@ -350,6 +351,7 @@ def main() -> int:
             cpu_seconds(node_pids) - cpu_before[1],
         )
 
+        matches = json.loads(server.manage("match_cache_stats"))
         lost_db, lost_index_before_sync = lost_edits(server)
         server.manage("search_sync", "--all")
         _, lost_index = lost_edits(server)
@@ -371,6 +373,11 @@ def main() -> int:
     print(f"failed requests       {stats.total.num_failures}")
     print(f"5xx (client / server) {sum(FIVE_XX.values())} / {errors}")
     print(f"edits saved           {SAVES['ok']} on {len(EDITS)} profiles")
+    print(
+        f"match cache hit rate  {matches['hit_rate']:.0%} "
+        f"({matches['hits']} of {matches['hits'] + matches['misses']} rankings "
+        "asked for during the run, edits included)"
+    )
     print(f"edits lost (database) {lost_db}")
     print(
         f"edits lost (index)    {lost_index} "

@@ -19,11 +19,14 @@ from members.exporting import member_row, project_row
 from members.models import Member, MemberKind
 from projects.models import Project
 from search.client import SearchUnavailable
-from search.match_cache import matches_remembered
-from search.matching import DraftProject, members_for_project
+from search.matchmaking import (
+    DraftProject,
+    member_matches_remembered,
+    members_for_project,
+    project_matches_remembered,
+)
 from search.result_cache import documents_search_remembered
 from search.selectors import FACETS, SORTS
-from search.suggestions import members_for_member, projects_for_member
 from search.team import MAX_PER_KIND, team_for_project
 
 api = NinjaAPI(
@@ -370,13 +373,9 @@ def _project_matches(matches) -> list[dict]:
 def project_matches(request: HttpRequest, slug: str, params: Query[MatchQuery]):
     project = get_object_or_404(Project.objects.published(), slug=slug)
     kind = _kind(params.kind)
-    draft, size = DraftProject.from_project(project), _size(params.size)
     try:
-        matches = matches_remembered(
-            "project-matches",
-            project,
-            (tuple(draft.partners), kind, size),
-            lambda: members_for_project(project=draft, kind=kind, size=size),
+        matches = project_matches_remembered(
+            project=project, kind=kind, size=_size(params.size)
         )
     except SearchUnavailable as exc:
         raise Unavailable from exc
@@ -432,19 +431,7 @@ def member_matches(request: HttpRequest, slug: str, size: int = 10):
     member = get_object_or_404(Member.objects.published(), slug=slug)
     size = _size(size)
     try:
-        found = matches_remembered(
-            "member-matches",
-            member,
-            (size,),
-            lambda: {
-                "projects": projects_for_member(
-                    member=member, size=size, public_only=True
-                ),
-                "members": members_for_member(
-                    member=member, size=size, public_only=True
-                ),
-            },
-        )
+        found = member_matches_remembered(member=member, size=size)
     except SearchUnavailable as exc:
         raise Unavailable from exc
     return {
