@@ -7,7 +7,7 @@ of a member or project as `hub_export` without `--private`.
 
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 
 from ninja import NinjaAPI, Query, Schema
@@ -16,7 +16,8 @@ from pydantic import Field, StringConstraints
 
 from hub.throttling import AnonApiThrottle, AuthApiThrottle
 from members.exporting import member_row, project_row
-from members.models import Member, MemberKind
+from members.models import Member, MemberKind, MemberRedirect
+from members.permissions import member_appearing_q
 from projects.models import Project
 from search.client import SearchUnavailable
 from search.matchmaking import (
@@ -214,17 +215,41 @@ def projects_search(request: HttpRequest, filters: Query[ProjectFilters]):
     return _search("project", filters, shared=not request.user.is_authenticated)
 
 
+def _published_member(request: HttpRequest, queryset, slug: str):
+    """The published member `slug`; the old address of a profile merged into
+    a published one answers 301 to the same path under the kept slug, as the
+    profile page does (an unpublished profile's address is never revealed)."""
+    member = queryset.filter(slug=slug).first()
+    if member is not None:
+        return member
+    merged = (
+        MemberRedirect.objects.filter(member_appearing_q("member__"), slug=slug)
+        .values_list("member__slug", flat=True)
+        .first()
+    )
+    if merged is None:
+        raise Http404
+    path = request.path.replace(f"/members/{slug}", f"/members/{merged}", 1)
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+
+
 @api.get(
     "/members/{slug}",
-    response={200: dict, 404: ErrorOut},
+    response={200: dict, 301: None, 404: ErrorOut},
     summary="A member's public profile",
+    description="The old address of a profile merged into another answers 301 "
+    "with the kept profile's address.",
     tags=["members"],
 )
 def member_detail(request: HttpRequest, slug: str):
-    member = get_object_or_404(
+    member = _published_member(
+        request,
         Member.objects.published().prefetch_related("sectors", "disciplines"),
-        slug=slug,
+        slug,
     )
+    if not isinstance(member, Member):
+        return member
     return {**member_row(member, private=False), "slug": member.slug}
 
 
@@ -422,13 +447,21 @@ def draft_matches(request: HttpRequest, payload: DraftMatchIn):
 
 @api.get(
     "/members/{slug}/matches",
-    response={200: MemberMatchesOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={
+        200: MemberMatchesOut,
+        301: None,
+        404: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Experiments a published member could join and people it could "
     "work with, from its public profile",
     tags=["matchmaking"],
 )
 def member_matches(request: HttpRequest, slug: str, size: int = 10):
-    member = get_object_or_404(Member.objects.published(), slug=slug)
+    member = _published_member(request, Member.objects.published(), slug)
+    if not isinstance(member, Member):
+        return member
     size = _size(size)
     try:
         found = member_matches_remembered(member=member, size=size)

@@ -344,6 +344,15 @@ def test_merge_in_the_admin_redirects_and_leaks_nothing(client, editor):
         assert secret not in page
     api = client.get(f"/api/v1/members/{keep.slug}").text
     assert "secret-duplicate" not in api
+    # The API follows the profile page: the old address answers 301.
+    old_api = client.get(f"/api/v1/members/{duplicate.slug}")
+    assert old_api.status_code == 301
+    assert old_api["Location"] == f"/api/v1/members/{keep.slug}"
+    old_matches = client.get(f"/api/v1/members/{duplicate.slug}/matches?size=3")
+    assert old_matches["Location"] == f"/api/v1/members/{keep.slug}/matches?size=3"
+    # Unpublished, the kept profile's address is not revealed.
+    Member.objects.filter(pk=keep.pk).update(status="suspended")
+    assert client.get(f"/api/v1/members/{duplicate.slug}").status_code == 404
 
 
 def test_merge_refuses_a_profile_with_itself(editor):
