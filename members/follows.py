@@ -341,4 +341,9 @@ def follow_updates_send(*, now: datetime | None = None) -> int:
         .distinct()
         .order_by("pk")
     )
-    return sum(follow_updates_send_to(user=user, now=now) for user in users)
+    sent = sum(follow_updates_send_to(user=user, now=now) for user in users)
+    # Past the window an update is never told: keep the table small.
+    FollowUpdate.objects.filter(
+        created_at__lt=now - timedelta(days=2 * UPDATE_WINDOW_DAYS)
+    ).delete()
+    return sent

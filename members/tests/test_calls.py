@@ -2,6 +2,7 @@
 matchmaking engine's reasons; members are told once; a call leaves every list
 after its deadline. Real Elasticsearch node."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -216,3 +217,30 @@ def test_digest_names_new_members_in_ones_sectors_or_commune(search_index, setti
     # suggests it, with the same reason.
     assert body.count("Nouveau Logement —") == 1
     assert "Works on housing too" in body.split("Nouveau Logement —", 1)[1]
+
+
+def test_editors_edit_calls_and_news_subjects_in_the_admin(client):
+    """The call's editing form offers the member kinds and languages as
+    check boxes; a news item's form has the members and experiments it is
+    about."""
+    from django.urls import reverse
+
+    from hub.tests.factories import NewsIndexPageFactory, NewsPageFactory
+
+    editor = get_user_model().objects.create_superuser(
+        "ed", "ed@people.example.org", "pw-secret-1"
+    )
+    client.force_login(editor)
+    index = CallIndexPageFactory(parent=_home())
+    call = CallPageFactory(parent=index, eligible_kinds=["researcher"])
+    form = client.get(reverse("wagtailadmin_pages:edit", args=[call.pk]))
+    assert form.status_code == 200
+    html = form.content.decode()
+    tags = re.findall(r'<input[^>]*name="eligible_kinds"[^>]*>', html)
+    assert len(tags) == 4
+    assert [("checked" in t) for t in tags if 'value="researcher"' in t] == [True]
+    assert sum("checked" in t for t in tags) == 1
+    assert 'name="languages" value="nl"' in html
+    news = NewsPageFactory(parent=NewsIndexPageFactory(parent=_home()))
+    form = client.get(reverse("wagtailadmin_pages:edit", args=[news.pk]))
+    assert form.status_code == 200 and "subjects-FORMS" in form.content.decode()
