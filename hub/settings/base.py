@@ -130,6 +130,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A kept connection that died (a database restart) is replaced
+        # instead of failing the request that reuses it.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -305,6 +308,15 @@ CACHES = {
     "search": _redis_or_files(
         "search", "HUB_SEARCH_CACHE_DIR", "hub-search-cache", 5000
     ),
+    # Wagtail notes every image rendition it serves here (else in `default`,
+    # the database cache: several queries per logo of a result list). A
+    # rendition never changes, so each process may keep its own.
+    "renditions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
 # publish empties the `pages` cache for every web process at once.

@@ -22,6 +22,10 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "search",
     },
+    "renditions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+    },
 }
 # Tests change pages and read them again; hub/tests/test_page_cache.py turns
 # the page cache on.

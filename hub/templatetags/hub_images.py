@@ -2,6 +2,7 @@
 
 from django import template
 from django.apps import apps
+from django.db.models import Prefetch
 
 register = template.Library()
 
@@ -41,10 +42,13 @@ def _hit_images(hits, model_label: str, field_name: str) -> dict:
     if not ids:
         return {}
     model = apps.get_model(model_label)
+    images = model._meta.get_field(field_name).related_model.objects
     rows = (
         model.objects.filter(pk__in=ids, **{f"{field_name}__isnull": False})
-        .select_related(field_name)
         .only("pk", field_name)
+        # The renditions with their images: `{% image %}` then finds its size
+        # among them instead of asking the cache or the database per result.
+        .prefetch_related(Prefetch(field_name, queryset=images.prefetch_renditions()))
     )
     return {row.pk: getattr(row, field_name) for row in rows}
 

@@ -3,7 +3,10 @@
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
 from django.forms import modelform_factory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from wagtail.images import get_image_model
@@ -203,3 +206,44 @@ def test_member_uploads_a_logo_from_the_profile_form(client):
     assert (
         'alt="Logo of Habitat Solidaire"' in client.get(member.get_absolute_url()).text
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_results_read_their_logos_renditions_at_once(
+    client, search_index, settings
+):
+    """The listing's logos come with their renditions in one prefetch: the
+    page's queries do not grow with the number of results that have a logo.
+    (Wagtail notes each rendition in its `renditions` cache, else in the
+    default one: the database cache in production, queries per logo.)"""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hub_cache",
+        },
+    }
+    call_command("createcachetable")
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/en/members/", {"q": "compostage"}).content.decode()
+        return len(captured), html.count('class="logo"')
+
+    for n in range(2):
+        MemberFactory(
+            name=f"Compost {n}", description="Compostage.", logo=ImageFactory()
+        )
+    index_refresh()
+    client.get("/en/members/", {"q": "compostage"})  # renditions made once
+    few, logos = page_queries()
+    assert logos == 2
+    for n in range(2, 8):
+        MemberFactory(
+            name=f"Compost {n}", description="Compostage.", logo=ImageFactory()
+        )
+    index_refresh()
+    client.get("/en/members/", {"q": "compostage"})
+    many, logos = page_queries()
+    assert logos == 8
+    assert many == few
