@@ -12,8 +12,8 @@ Compared at the same total size (per kind × kinds asked for):
 - per-kind top lists: experiment → members run once per kind, `per_kind` each;
 - the team builder, with all its terms, then with each term switched off, and
   with none (which keeps the top of each kind's pool).
-Rows are printed for all queries and for the fit / held-out halves
-(bench/matchmaking.py `half()`): the team weights were chosen on the fit half.
+Rows are printed for all queries and for the two halves of bench/matchmaking.py
+(`half()`); the team weights were set by judgement, and --grid prints others.
 Ties are those of the published history; CORDIS members state no languages,
 so the language term cannot change a team here (its tests are seeded cases).
 """
