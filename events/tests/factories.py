@@ -104,3 +104,19 @@ def events_world_build(*, objects: dict, page) -> dict:
         "matchmaking_target": found["target"],
         "matchmaking_request": request,
     }
+
+
+def editors_group():
+    """Wagtail's Editors group with the admin and events permissions (a
+    transactional test's flush removes the group its migration created)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    editors, _created = Group.objects.get_or_create(name="Editors")
+    editors.permissions.add(
+        *Permission.objects.filter(
+            Q(content_type__app_label="wagtailadmin", codename="access_admin")
+            | Q(content_type__app_label="events")
+        )
+    )
+    return editors

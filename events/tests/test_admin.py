@@ -5,7 +5,7 @@ import csv
 import io
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 import pytest
@@ -13,7 +13,11 @@ from bs4 import BeautifulSoup
 
 from events.models import Meeting
 from events.services import meeting_accept, meeting_request
-from events.tests.factories import matchmaking_event_build, participant_build
+from events.tests.factories import (
+    editors_group,
+    matchmaking_event_build,
+    participant_build,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +27,7 @@ def editor():
     user = get_user_model().objects.create_user(
         "editor", "editor@example.org", "pw", is_staff=True
     )
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return user
 
 
@@ -74,7 +78,12 @@ def test_only_editors_reach_it(client):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    moderators = Group.objects.get(name="Moderators")
+    moderators, _created = Group.objects.get_or_create(name="Moderators")
+    moderators.permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+    )
     staff = get_user_model().objects.create_user("staff", "s@example.org", "pw")
     staff.groups.add(moderators)
     client.force_login(staff)

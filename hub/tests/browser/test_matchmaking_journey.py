@@ -10,13 +10,13 @@ import datetime
 import os
 import re
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 import icalendar
 import pytest
 
 from events.models import MatchmakingEvent, Meeting, MeetingStatus, Participant, Table
+from events.tests.factories import editors_group
 from hub.tests.browser.conftest import (
     PASSWORD,
     ROOT,
@@ -81,7 +81,7 @@ def event_site(transactional_db, search_index, settings):
     for n in (1, 2, 3):
         Table.objects.create(event=event, label=f"Table {n}", sort_order=n)
     editor = user_create("editor@hub.example.org", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     people = {}
     for key, name, offer, seek in (
         ("seeker", "Paniers Bio", "livraison à vélo", "évaluation d'impact social"),
