@@ -157,11 +157,12 @@ def main() -> None:
     from django.utils import translation
 
     from members.accounts import account_language
-    from members.notifications import digest_build
+    from members.notifications import digest_build, newcomers_of_week
     from search.indices import indices_drop
 
     day = date.fromisoformat(args.day)
     calls = _calls_publish(day)
+    newcomers = newcomers_of_week(day)
     users = get_user_model().objects.filter(username__startswith="bench-")
     users = users.select_related("account_settings").order_by("pk")
     if args.limit:
@@ -172,7 +173,9 @@ def main() -> None:
         for n, user in enumerate(users.iterator(chunk_size=500), start=1):
             started = time.perf_counter()
             with translation.override(account_language(user)):
-                digest = digest_build(user=user, day=day, calls=calls)
+                digest = digest_build(
+                    user=user, day=day, calls=calls, newcomers=newcomers
+                )
             times.append((time.perf_counter() - started) * 1000)
             items += len(digest.items)
             if n == 1000:

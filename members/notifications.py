@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -469,46 +468,60 @@ def _reasons(match) -> list[str]:
     return [reason.text for reason in match.reasons[:3]]
 
 
-def _newcomers(member: Member, day: date, announced) -> list[dict]:
-    """Members published in the week before `day` who work in `member`'s
-    sectors, or in its commune when they show their place publicly."""
+def newcomers_of_week(day: date) -> list[dict]:
+    """Members published in the week before `day`, newest first, with what the
+    digest compares (read once for a whole run)."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    sectors = {s.pk: s.slug for s in member.sectors.all()}
-    place = Q(commune=member.commune) if member.commune else Q(pk__in=[])
     found = (
         Member.objects.filter(
             member_appearing_q(),
             created_at__gte=start - timedelta(days=NEWCOMERS_DAYS),
             created_at__lt=start,
         )
-        .filter(Q(sectors__in=list(sectors)) | place)
-        .exclude(pk=member.pk)
-        .distinct()
         .order_by("-created_at", "pk")
         .prefetch_related("sectors")
-        .only("name", "slug", "commune", "visibility")[: NEWCOMERS_LISTED * 2]
+        .only("name", "slug", "commune", "visibility")
     )
+    return [
+        {
+            "pk": other.pk,
+            "name": other.name,
+            "path": other.get_absolute_url(),
+            "sectors": {s.pk: s.slug for s in other.sectors.all()},
+            # A commune kept for matching only is never compared.
+            "commune": other.commune
+            if other.visibility_of("location") == Visibility.PUBLIC
+            else "",
+        }
+        for other in found.iterator(chunk_size=500)
+    ]
+
+
+def _newcomers(member: Member, announced, week: list[dict]) -> list[dict]:
+    """The newcomers of `week` who work in `member`'s sectors, or in its
+    commune when they show their place publicly."""
+    sectors = {s.pk for s in member.sectors.all()}
     rows = []
-    for other in found:
-        key = f"member:{other.pk}"
-        if key in announced:
+    for other in week:
+        key = f"member:{other['pk']}"
+        if other["pk"] == member.pk or key in announced:
             continue
-        shared = [sectors[s.pk] for s in other.sectors.all() if s.pk in sectors]
-        reasons = [sector_reason(slug, 1.0).text for slug in shared[:2]]
-        same_place = member.commune and other.commune == member.commune
-        if same_place and other.visibility_of("location") == Visibility.PUBLIC:
-            reasons.append(place_reason("commune", other.commune, 1.0).text)
-        if not reasons:
-            continue  # only its commune matched, and it keeps it private
-        rows.append(
-            {
-                "key": key,
-                "title": other.name,
-                "url": absolute_url(other.get_absolute_url()),
-                "reasons": reasons,
-            }
-        )
-    return rows[:NEWCOMERS_LISTED]
+        shared = [slug for pk, slug in other["sectors"].items() if pk in sectors]
+        reasons = [sector_reason(slug, 1.0).text for slug in sorted(shared)[:2]]
+        if member.commune and other["commune"] == member.commune:
+            reasons.append(place_reason("commune", member.commune, 1.0).text)
+        if reasons:
+            rows.append(
+                {
+                    "key": key,
+                    "title": other["name"],
+                    "url": absolute_url(other["path"]),
+                    "reasons": reasons,
+                }
+            )
+            if len(rows) == NEWCOMERS_LISTED:
+                break
+    return rows
 
 
 def digest_build(
@@ -518,14 +531,18 @@ def digest_build(
     announced=frozenset(),
     events: list | None = None,
     calls=None,
+    newcomers: list | None = None,
 ) -> Digest:
     """The digest for `user` on `day`, in the active language, without the
     items an earlier digest announced. `events`: the upcoming events, when
     the caller read them once for every digest; `calls`: the open calls'
-    fits (members.calls.CallFits), shared by one run's digests."""
+    fits (members.calls.CallFits) and `newcomers`: `newcomers_of_week`,
+    both shared by one run's digests."""
     from search.suggestions import members_for_member, projects_for_member
 
     digest = Digest()
+    if newcomers is None:
+        newcomers = newcomers_of_week(day)
     for member in _managed_members(user):
         section = {"member": member, "projects": [], "needs": [], "members": []}
         try:
@@ -592,7 +609,9 @@ def digest_build(
         ]
         told = {row["key"] for name in SECTION_LISTS[:3] for row in section[name]}
         section["newcomers"] = [
-            row for row in _newcomers(member, day, announced) if row["key"] not in told
+            row
+            for row in _newcomers(member, announced, newcomers)
+            if row["key"] not in told
         ]
         if calls is None:
             calls = CallFits(now=timezone.make_aware(datetime.combine(day, time())))
@@ -617,10 +636,12 @@ def _week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_send(*, user, day: date, events: dict | None = None, calls=None) -> bool:
+def digest_send(
+    *, user, day: date, events: dict | None = None, calls=None, newcomers=None
+) -> bool:
     """Send `user` the digest of `day`'s week if there is something new.
     `events`: upcoming events by language, `calls`: the open calls' fits,
-    both shared by one run's digests."""
+    `newcomers`: the week's new members, all shared by one run's digests."""
     if not message_wanted(user=user, kind=MessageKind.DIGEST):
         return False
     key = f"digest:{user.pk}:{_week(day)}"
@@ -639,6 +660,7 @@ def digest_send(*, user, day: date, events: dict | None = None, calls=None) -> b
             announced=_announced(user),
             events=upcoming,
             calls=calls,
+            newcomers=newcomers,
         )
     if not digest:
         return False
@@ -670,8 +692,9 @@ def digests_send(*, day: date) -> int:
     )
     events: dict = {}
     calls = CallFits(now=timezone.make_aware(datetime.combine(day, time())))
+    newcomers = newcomers_of_week(day)
     return sum(
-        digest_send(user=user, day=day, events=events, calls=calls)
+        digest_send(user=user, day=day, events=events, calls=calls, newcomers=newcomers)
         for user in users.iterator()
     )
 
