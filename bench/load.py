@@ -376,7 +376,9 @@ def main() -> int:
     print(
         f"match cache hit rate  {matches['hit_rate']:.0%} "
         f"({matches['hits']} of {matches['hits'] + matches['misses']} rankings "
-        "asked for during the run, edits included)"
+        f"asked for during the run, edits included; {matches['stale']} misses "
+        "found an entry that a change had made stale, the others were first "
+        "requests or expired)"
     )
     print(f"edits lost (database) {lost_db}")
     print(

@@ -243,13 +243,18 @@ def _published(matches: list) -> list:
     return [m for m in matches if getattr(m, attr) in live]
 
 
+STATS = ("hits", "misses", "stale")
+
+
 def _stats_keys() -> list[str]:
     site = settings.HUB_INDEX_PREFIX
-    return [f"hub:matches:stats:{site}:hits", f"hub:matches:stats:{site}:misses"]
+    return [f"hub:matches:stats:{site}:{name}" for name in STATS]
 
 
-def _count(hit: bool) -> None:
-    cache, key = _cache(), _stats_keys()[0 if hit else 1]
+def _count(outcome: str) -> None:
+    """`outcome`: "hits", "misses" (of which "stale" also counts the entries
+    found but ranked before a change they depend on)."""
+    cache, key = _cache(), _stats_keys()[STATS.index(outcome)]
     cache.add(key, 0, None)
     try:
         cache.incr(key)
@@ -261,11 +266,16 @@ def match_cache_stats(*, reset: bool = False) -> dict:
     """Rankings answered from the cache and computed, across all processes."""
     cache, keys = _cache(), _stats_keys()
     found = cache.get_many(keys)
-    hits, misses = (found.get(key, 0) for key in keys)
+    hits, misses, stale = (found.get(key, 0) for key in keys)
     if reset:
         cache.delete_many(keys)
     total = hits + misses
-    return {"hits": hits, "misses": misses, "hit_rate": hits / total if total else 0.0}
+    return {
+        "hits": hits,
+        "misses": misses,
+        "stale": stale,
+        "hit_rate": hits / total if total else 0.0,
+    }
 
 
 def _fresh(versions: dict, keys: list[str]) -> bool:
@@ -298,9 +308,11 @@ def matches_remembered(name: str, record, parts: tuple, compute, *, tags=(ANY,))
         versions.get(k) is not None and versions[k] == entry["tags"].get(k)
         for k in keys
     ):
-        _count(True)
+        _count("hits")
         return _checked(entry["value"])
-    _count(False)
+    _count("misses")
+    if entry is not None:
+        _count("stale")
     missing = [k for k in keys if versions.get(k) is None]
     if missing:
         for k in missing:

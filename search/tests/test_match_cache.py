@@ -303,7 +303,12 @@ def test_a_rebuild_drops_everything_and_hits_are_counted(client, cargo, monkeypa
     match_cache_stats(reset=True)
     _slugs(client, project)
     _slugs(client, project)
-    assert match_cache_stats() == {"hits": 1, "misses": 1, "hit_rate": 0.5}
+    assert match_cache_stats() == {
+        "hits": 1,
+        "misses": 1,
+        "stale": 0,
+        "hit_rate": 0.5,
+    }
     call_command("search_rebuild", verbosity=0)
     _slugs(client, project)
     assert len(calls) == 2
