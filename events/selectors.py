@@ -13,6 +13,16 @@ from members.permissions import member_appearing_q
 from search.suggestions import members_for_member
 
 
+def matchmaking_for_page(*, page) -> MatchmakingEvent | None:
+    """The matchmaking event set on `page` or on another language's copy of
+    it (editors set it once, on whichever copy they edit)."""
+    events = MatchmakingEvent.objects.filter(
+        page__translation_key=page.translation_key
+    ).order_by("page__locale_id")
+    # The page's own first, then the oldest locale's copy (the default one).
+    return min(events, key=lambda event: event.page_id != page.pk, default=None)
+
+
 def participants_appearing(*, event: MatchmakingEvent) -> QuerySet:
     """Participants whose member may appear (published), by name."""
     return (

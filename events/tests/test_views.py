@@ -294,3 +294,32 @@ def test_prefill_leaves_out_sections_kept_for_matching(event):
         "offer": "Cours de cuisine",
         "seek": "",
     }
+
+
+def test_every_language_copy_of_the_event_page_shows_the_meetings(client):
+    """Editors set the meetings once, on one copy of the event page; the
+    French and Dutch copies show the same panel and registration link."""
+    from wagtail.models import Locale
+
+    from events.models import MatchmakingEvent
+    from hub.tests.factories import site_tree_build
+
+    tree = site_tree_build()
+    now = timezone.now()
+    event = MatchmakingEvent.objects.create(
+        page=tree.event,
+        registration_opens=now - datetime.timedelta(days=1),
+        registration_closes=now + datetime.timedelta(days=6),
+        meetings_start=now + datetime.timedelta(days=7),
+        meetings_end=now + datetime.timedelta(days=7, hours=1),
+    )
+    register = reverse("events:register", args=[event.pk]).split("/", 2)[2]
+    assert register in client.get(tree.event.url).text
+    for code in ("fr", "nl"):
+        locale = Locale.objects.get_or_create(language_code=code)[0]
+        for page in (tree.home, tree.event_index):
+            page.copy_for_translation(locale).save_revision().publish()
+        translated = tree.event.copy_for_translation(locale)
+        translated.save_revision().publish()
+        html = client.get(translated.url).text
+        assert register in html, code
