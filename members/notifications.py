@@ -468,9 +468,26 @@ def _reasons(match) -> list[str]:
     return [reason.text for reason in match.reasons[:3]]
 
 
-def newcomers_of_week(day: date) -> list[dict]:
-    """Members published in the week before `day`, newest first, with what the
-    digest compares (read once for a whole run)."""
+@dataclass
+class Newcomers:
+    """The week's new members, indexed by sector and by public commune, so a
+    digest looks at its own sectors' newcomers only."""
+
+    rows: list[dict] = field(default_factory=list)
+    by_sector: dict[int, list[int]] = field(default_factory=dict)
+    by_commune: dict[str, list[int]] = field(default_factory=dict)
+
+    def near(self, *, sectors: set[int], commune: str) -> list[dict]:
+        """Newcomers sharing one of `sectors` or `commune`, newest first."""
+        positions = set(self.by_commune.get(commune, ()))
+        for sector in sectors:
+            positions.update(self.by_sector.get(sector, ()))
+        return [self.rows[i] for i in sorted(positions)]
+
+
+def newcomers_of_week(day: date) -> Newcomers:
+    """Members published in the week before `day`, newest first (read once
+    for a whole run)."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     found = (
         Member.objects.filter(
@@ -482,27 +499,34 @@ def newcomers_of_week(day: date) -> list[dict]:
         .prefetch_related("sectors")
         .only("name", "slug", "commune", "visibility")
     )
-    return [
-        {
-            "pk": other.pk,
-            "name": other.name,
-            "path": other.get_absolute_url(),
-            "sectors": {s.pk: s.slug for s in other.sectors.all()},
-            # A commune kept for matching only is never compared.
-            "commune": other.commune
-            if other.visibility_of("location") == Visibility.PUBLIC
-            else "",
-        }
-        for other in found.iterator(chunk_size=500)
-    ]
+    week = Newcomers()
+    for position, other in enumerate(found.iterator(chunk_size=500)):
+        sectors = {s.pk: s.slug for s in other.sectors.all()}
+        # A commune kept for matching only is never compared.
+        public = other.visibility_of("location") == Visibility.PUBLIC
+        commune = other.commune if public else ""
+        week.rows.append(
+            {
+                "pk": other.pk,
+                "name": other.name,
+                "path": other.get_absolute_url(),
+                "sectors": sectors,
+                "commune": commune,
+            }
+        )
+        for pk in sectors:
+            week.by_sector.setdefault(pk, []).append(position)
+        if commune:
+            week.by_commune.setdefault(commune, []).append(position)
+    return week
 
 
-def _newcomers(member: Member, announced, week: list[dict]) -> list[dict]:
+def _newcomers(member: Member, announced, week: Newcomers) -> list[dict]:
     """The newcomers of `week` who work in `member`'s sectors, or in its
     commune when they show their place publicly."""
     sectors = {s.pk for s in member.sectors.all()}
     rows = []
-    for other in week:
+    for other in week.near(sectors=sectors, commune=member.commune):
         key = f"member:{other['pk']}"
         if other["pk"] == member.pk or key in announced:
             continue
@@ -510,17 +534,16 @@ def _newcomers(member: Member, announced, week: list[dict]) -> list[dict]:
         reasons = [sector_reason(slug, 1.0).text for slug in sorted(shared)[:2]]
         if member.commune and other["commune"] == member.commune:
             reasons.append(place_reason("commune", member.commune, 1.0).text)
-        if reasons:
-            rows.append(
-                {
-                    "key": key,
-                    "title": other["name"],
-                    "url": absolute_url(other["path"]),
-                    "reasons": reasons,
-                }
-            )
-            if len(rows) == NEWCOMERS_LISTED:
-                break
+        rows.append(
+            {
+                "key": key,
+                "title": other["name"],
+                "url": absolute_url(other["path"]),
+                "reasons": reasons,
+            }
+        )
+        if len(rows) == NEWCOMERS_LISTED:
+            break
     return rows
 
 
@@ -531,7 +554,7 @@ def digest_build(
     announced=frozenset(),
     events: list | None = None,
     calls=None,
-    newcomers: list | None = None,
+    newcomers: Newcomers | None = None,
 ) -> Digest:
     """The digest for `user` on `day`, in the active language, without the
     items an earlier digest announced. `events`: the upcoming events, when
