@@ -28,7 +28,7 @@ LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 TRANSLATED = ["fr", "nl"]
 # What makemessages reads: the apps and the templates.
-SOURCE_DIRS = ["hub", "members", "projects", "search", "templates"]
+SOURCE_DIRS = ["events", "hub", "members", "projects", "search", "templates"]
 
 
 def catalogue_path(language: str) -> Path:
