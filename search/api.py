@@ -407,14 +407,9 @@ def project_matches(request: HttpRequest, slug: str, params: Query[MatchQuery]):
     return {"kind": kind, "results": _member_matches(matches)}
 
 
-@api.post(
-    "/matches",
-    response={200: ProjectMatchesOut, 422: ErrorOut, 503: ErrorOut},
-    summary="Members who could join a draft experiment (nothing is stored)",
-    tags=["matchmaking"],
-)
-def draft_matches(request: HttpRequest, payload: DraftMatchIn):
-    kind = _kind(payload.kind)
+def _draft(payload) -> DraftProject:
+    """The draft experiment a POST describes; its partners are published
+    members' slugs (an unknown one is a 422 naming it)."""
     slugs = list(dict.fromkeys(payload.partners))
     partners = dict(
         Member.objects.published().filter(slug__in=slugs).values_list("slug", "pk")
@@ -422,7 +417,7 @@ def draft_matches(request: HttpRequest, payload: DraftMatchIn):
     unknown = [slug for slug in slugs if slug not in partners]
     if unknown:
         raise Invalid(f"Unknown partners: {', '.join(unknown)}.")
-    draft = DraftProject(
+    return DraftProject(
         title=payload.title,
         summary=payload.summary,
         description=payload.description,
@@ -436,6 +431,17 @@ def draft_matches(request: HttpRequest, payload: DraftMatchIn):
         partners=[partners[slug] for slug in slugs],
         needs=[(need.kind, need.text) for need in payload.needs],
     )
+
+
+@api.post(
+    "/matches",
+    response={200: ProjectMatchesOut, 422: ErrorOut, 503: ErrorOut},
+    summary="Members who could join a draft experiment (nothing is stored)",
+    tags=["matchmaking"],
+)
+def draft_matches(request: HttpRequest, payload: DraftMatchIn):
+    kind = _kind(payload.kind)
+    draft = _draft(payload)
     try:
         matches = members_for_project(
             project=draft, kind=kind, size=_size(payload.size)
@@ -580,27 +586,7 @@ def project_team(request: HttpRequest, slug: str, params: Query[TeamQuery]):
     tags=["matchmaking"],
 )
 def draft_team(request: HttpRequest, payload: DraftTeamIn):
-    slugs = list(dict.fromkeys(payload.partners))
-    partners = dict(
-        Member.objects.published().filter(slug__in=slugs).values_list("slug", "pk")
-    )
-    unknown = [slug for slug in slugs if slug not in partners]
-    if unknown:
-        raise Invalid(f"Unknown partners: {', '.join(unknown)}.")
-    draft = DraftProject(
-        title=payload.title,
-        summary=payload.summary,
-        description=payload.description,
-        keywords=payload.keywords,
-        sectors=payload.sectors,
-        disciplines=payload.disciplines,
-        languages=payload.languages,
-        commune=payload.commune,
-        city=payload.city,
-        country=payload.country,
-        partners=[partners[slug] for slug in slugs],
-        needs=[(need.kind, need.text) for need in payload.needs],
-    )
+    draft = _draft(payload)
     try:
         team = team_for_project(
             project=draft,

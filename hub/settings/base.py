@@ -321,9 +321,10 @@ CACHES = {
 # Anonymous visitors' editorial pages (hub/middleware.py); 0 turns it off. A
 # publish empties the `pages` cache for every web process at once.
 HUB_PAGE_CACHE_SECONDS = int(os.environ.get("HUB_PAGE_CACHE_SECONDS", "60"))
-# Matches and suggestions (search/match_cache.py). Every index change empties
-# the cache, so this bounds only what changes with time alone (an offer
-# reaching its end date); 0 turns it off.
+# Matches and suggestions (search/matchmaking/cache.py). An index change drops
+# the rankings it can affect (docs/matchmaking.md); this bounds what changes
+# with time alone (an offer reaching its end date) and the small score shifts
+# other writes cause; 0 turns it off.
 HUB_MATCH_CACHE_SECONDS = int(os.environ.get("HUB_MATCH_CACHE_SECONDS", "600"))
 # Anonymous search results (search/result_cache.py): a publish, an unpublish
 # or an index change to a record shown in a result drops it at once; what
