@@ -1,8 +1,6 @@
 """The editors' view of a matchmaking event in the Wagtail admin: figures,
 the grid by slot and table, participants, requests with no-shows, and CSV."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,6 +15,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from events import selectors, services
 from events.models import MatchmakingEvent, Meeting, Participant
+from hub.spreadsheets import spreadsheet_rows_write
 
 CSV_VIEWS = ("participants", "meetings")
 
@@ -170,9 +169,7 @@ def event_csv(request, pk, view):
     response["Content-Disposition"] = (
         f'attachment; filename="matchmaking-{event.pk}-{view}.csv"'
     )
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    spreadsheet_rows_write(response, [header, *rows])
     return response
 
 

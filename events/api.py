@@ -114,12 +114,10 @@ def event_agenda(request: HttpRequest, event_id: int, member: str = ""):
     event = _event(event_id)
     if not request.user.is_authenticated:
         return Status(401, {"detail": "Log in first."})
-    mine = selectors.participants_of_user(user=request.user, event=event)
-    if member:
-        mine = mine.filter(member__slug=member)
-    me = selectors.participant_acting(
-        user=request.user, event=event, pk=mine.values_list("pk", flat=True).first()
-    )
+    mine = selectors.participant_choices(user=request.user, event=event)
+    # A named member that is not one of the account's participants is a 403,
+    # never another participant's agenda.
+    me = mine.filter(member__slug=member).first() if member else mine.first()
     if me is None:
         return Status(403, {"detail": "Only participants have an agenda."})
     agenda = selectors.agenda_for(participant=me)

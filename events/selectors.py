@@ -46,12 +46,17 @@ def participants_of_user(*, user, event: MatchmakingEvent) -> QuerySet:
     )
 
 
+def participant_choices(*, user, event: MatchmakingEvent) -> QuerySet:
+    """The participants `user` may act as: those it manages that may act."""
+    return participants_of_user(user=user, event=event).filter(
+        member_appearing_q("member__")
+    )
+
+
 def participant_acting(*, user, event: MatchmakingEvent, pk=None) -> Participant | None:
     """The participant `user` acts as: the one asked for (`pk`), else the
     first it manages. Only a member that may act counts."""
-    mine = participants_of_user(user=user, event=event).filter(
-        member_appearing_q("member__")
-    )
+    mine = participant_choices(user=user, event=event)
     if pk:
         return mine.filter(pk=pk).first()
     return mine.first()
@@ -166,8 +171,13 @@ class Agenda:
 
 
 def agenda_for(*, participant: Participant) -> Agenda:
+    """`participant`'s meetings with members that may still appear (one
+    suspended since is left out: not named, not in the iCal file)."""
     meetings = (
-        Meeting.objects.filter(Q(requester=participant) | Q(receiver=participant))
+        Meeting.objects.filter(
+            (Q(requester=participant) & member_appearing_q("receiver__member__"))
+            | (Q(receiver=participant) & member_appearing_q("requester__member__"))
+        )
         .select_related("slot", "table", "requester__member", "receiver__member")
         .order_by("slot__start", "-requested_at")
     )

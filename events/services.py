@@ -32,7 +32,11 @@ from events.models import (
 from hub.emails import absolute_url, email_messages
 from members.accounts import address_languages
 from members.models import ContactRequest, ContactStatus, Member
-from members.permissions import member_may_act, member_require_act
+from members.permissions import (
+    member_appearing_q,
+    member_may_act,
+    member_require_act,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +161,7 @@ def meeting_request(
     _require_manages(user, requester.member)
     if requester.event_id != receiver.event_id:
         raise ValidationError(_("Both must take part in the same event."))
-    if requester.pk == receiver.pk:
+    if requester.pk == receiver.pk or _manages(user, receiver.member):
         raise ValidationError(_("You cannot meet yourself."))
     if not member_may_act(receiver.member):
         raise ValidationError(_("This participant cannot take meetings."))
@@ -394,12 +398,18 @@ def meeting_reminders_send(*, now=None) -> int:
     sent = 0
     for field, ahead in REMINDERS.items():
         due = Meeting.objects.filter(
+            # Both sides may still appear: a member suspended since is not
+            # named to the other, nor reminded.
+            member_appearing_q("requester__member__"),
+            member_appearing_q("receiver__member__"),
             status=MeetingStatus.ACCEPTED,
             slot__start__gt=now,
             slot__start__lte=now + ahead,
             **{f"{field}__isnull": True},
         ).values_list("pk", flat=True)
         for pk in list(due):
+            # Marked first, sent after the commit: no row stays locked while
+            # a mail server answers; a failed send is unmarked for the next run.
             with transaction.atomic():
                 meeting = (
                     Meeting.objects.select_for_update(of=("self",))
@@ -415,32 +425,32 @@ def meeting_reminders_send(*, now=None) -> int:
                 )
                 if meeting is None:
                     continue
-                messages = []
-                for side in (meeting.requester, meeting.receiver):
-                    other = meeting.other(side)
-                    messages += email_messages(
-                        prefix="events/email/meeting_reminder",
-                        context={
-                            "meeting": meeting,
-                            "event_title": meeting.event.page.title,
-                            "other_name": other.member.name,
-                            "slot": meeting.slot,
-                            "table": meeting.table,
-                            "agenda_url": absolute_url(
-                                reverse(
-                                    "events:agenda",
-                                    kwargs={"pk": meeting.event_id},
-                                )
-                            ),
-                        },
-                        languages=address_languages(_manager_emails(side.member)),
-                    )
-                if messages:
-                    try:
-                        get_connection().send_messages(messages)
-                    except OSError:
-                        logger.exception("Could not send reminders for %s", pk)
-                        continue
                 Meeting.objects.filter(pk=pk).update(**{field: now})
-                sent += len(messages)
+            messages = []
+            for side in (meeting.requester, meeting.receiver):
+                other = meeting.other(side)
+                messages += email_messages(
+                    prefix="events/email/meeting_reminder",
+                    context={
+                        "meeting": meeting,
+                        "event_title": meeting.event.page.title,
+                        "other_name": other.member.name,
+                        "slot": meeting.slot,
+                        "table": meeting.table,
+                        "agenda_url": absolute_url(
+                            reverse("events:agenda", kwargs={"pk": meeting.event_id})
+                        ),
+                    },
+                    languages=address_languages(_manager_emails(side.member)),
+                )
+            if messages:
+                try:
+                    get_connection().send_messages(messages)
+                except OSError:
+                    logger.exception("Could not send reminders for %s", pk)
+                    Meeting.objects.filter(pk=pk, **{field: now}).update(
+                        **{field: None}
+                    )
+                    continue
+            sent += len(messages)
     return sent

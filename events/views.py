@@ -36,10 +36,16 @@ def _event(pk) -> MatchmakingEvent:
     return event
 
 
+def _id(value) -> int | None:
+    """A positive id from a query or form value, else None."""
+    return int(value) if value and str(value).isdigit() else None
+
+
 def _acting(request, event) -> Participant | None:
-    return selectors.participant_acting(
-        user=request.user, event=event, pk=request.GET.get("as") or None
-    )
+    """The participant the user acts as: `as` (a form's hidden field or the
+    address), else the first it manages."""
+    chosen = _id(request.POST.get("as") or request.GET.get("as"))
+    return selectors.participant_acting(user=request.user, event=event, pk=chosen)
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -77,7 +83,9 @@ def register(request, pk):
     members = Member.objects.managed_by(request.user).filter(member_appearing_q())
     if not members.exists():
         raise PermissionDenied(_("Only a published member can register."))
-    chosen = members.filter(pk=request.GET.get("member")).first() or members.first()
+    chosen = (
+        members.filter(pk=_id(request.GET.get("member"))).first() or members.first()
+    )
     existing = Participant.objects.filter(event=event, member=chosen).first()
     if not event.registration_is_open and existing is None:
         messages.error(request, _("Registration for this event is not open."))
@@ -172,7 +180,6 @@ ACTIONS = {"accept", "decline", "withdraw", "yes", "no"}
 @require_POST
 def meeting_answer(request, pk, meeting_pk, action):
     event = _event(pk)
-    me = _participant_required(request, event)
     meeting = get_object_or_404(
         Meeting.objects.select_related(
             "slot", "requester__member", "receiver__member", "event__page"
@@ -180,10 +187,14 @@ def meeting_answer(request, pk, meeting_pk, action):
         pk=meeting_pk,
         event=event,
     )
-    if action not in ACTIONS or me.pk not in (
-        meeting.requester_id,
-        meeting.receiver_id,
-    ):
+    # The side of this meeting the user manages, whichever profile it acts
+    # as elsewhere (an account may manage several participants).
+    me = (
+        selectors.participants_of_user(user=request.user, event=event)
+        .filter(pk__in=(meeting.requester_id, meeting.receiver_id))
+        .first()
+    )
+    if action not in ACTIONS or me is None:
         raise Http404
     try:
         if action == "accept":

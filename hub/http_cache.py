@@ -1,15 +1,16 @@
 """HTTP caching headers: validators for anonymous visitors, `private` for the rest.
 
 An anonymous visitor's page (an editorial page, a profile, an experiment, a
-search) gets an `ETag`, and Wagtail pages a `Last-Modified` (their last
-publication), with `Cache-Control: no-cache`: the browser keeps the page and
-asks each time whether it changed, and an unchanged page is a `304` with no
-body. Nothing is ever `public` when it is personal: every HTML page carries
-the visitor's CSRF token (the language switcher is a form) and most set a
-cookie, so those are `private`; only a response that sets no cookie and holds
-no token (the JSON API's searches and records) may be kept by a shared cache,
-still revalidated each time. Every anonymous answer varies on `Cookie` (a
-signed-in person's differs). Signed-in people's pages get `private` and no validators.
+search) gets an `ETag` (no `Last-Modified`: a page also shows other records,
+which its own publication date does not cover), with `Cache-Control:
+no-cache`: the browser keeps the page and asks each time whether it changed,
+and an unchanged page is a `304` with no body. Nothing is ever `public` when
+it is personal: every HTML page carries the visitor's CSRF token (the
+language switcher is a form) and most set a cookie, so those are `private`;
+only a response that sets no cookie and holds no token (the JSON API's
+searches and records) may be kept by a shared cache, still revalidated each
+time. Every anonymous answer varies on `Cookie` (a signed-in person's
+differs). Signed-in people's pages get `private` and no validators.
 
 The CSRF token is masked afresh on every response, so a hash of the bytes
 would never match twice: the ETag hashes the page with the tokens taken out,
@@ -25,7 +26,6 @@ from django.utils.cache import (
     patch_cache_control,
     patch_vary_headers,
 )
-from django.utils.http import http_date
 from django.utils.translation import get_language
 
 from hub.middleware import CSRF_INPUT
@@ -44,12 +44,6 @@ def _etag(request, content: bytes) -> str:
     digest.update(request.META.get("CSRF_COOKIE", "").encode())
     digest.update((get_language() or "").encode())
     return f'"{digest.hexdigest()}"'
-
-
-def _last_modified(response) -> float | None:
-    page = (getattr(response, "context_data", None) or {}).get("page")
-    published = getattr(page, "last_published_at", None)
-    return published.timestamp() if published else None
 
 
 class HttpCacheMiddleware:
@@ -81,13 +75,10 @@ class HttpCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
         else:
             patch_cache_control(response, public=True, no_cache=True)
+        # The ETag only: a page also shows other records (a call's fitting
+        # members, the home page's latest), which its own publication date
+        # does not cover, so `If-Modified-Since` alone must not earn a 304.
         response.headers.setdefault("ETag", _etag(request, response.content))
-        last_modified = _last_modified(response)
-        if last_modified and "Last-Modified" not in response:
-            response["Last-Modified"] = http_date(last_modified)
         return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=last_modified,
-            response=response,
+            request, etag=response["ETag"], response=response
         )

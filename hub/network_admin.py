@@ -1,7 +1,5 @@
 """The editors' network view in the Wagtail admin, and its CSV downloads."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse, reverse_lazy
@@ -15,6 +13,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from hub.moderation import user_may_moderate
 from hub.network_health import network_health, network_isolated_rows
+from hub.spreadsheets import spreadsheet_rows_write
 from members.models import Member, MemberKind
 
 CSV_VIEWS = ("matrix", "bridges", "language-bridges", "isolated", "trends")
@@ -101,10 +100,8 @@ def network_health_csv(request, view: str):
     header, rows = _csv_rows(view, health)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="network-{view}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([f"# computed {health.computed_at.isoformat(timespec='seconds')}"])
-    writer.writerow(header)
-    writer.writerows(rows)
+    computed = f"# computed {health.computed_at.isoformat(timespec='seconds')}"
+    spreadsheet_rows_write(response, [[computed], header, *rows])
     return response
 
 

@@ -62,13 +62,21 @@ def _record_key(document: str, pk) -> str:
 def result_cache_clear(*, visible: bool = True) -> None:
     """Drop every cached page (one atomic increment of the generation)."""
     cache = _cache()
-    generation = _name("generation")
-    cache.add(generation, 0, None)
+    _generation()
     try:
-        cache.incr(generation)
-    except ValueError:  # expired or evicted between the two calls
-        cache.set(generation, 1, None)
+        cache.incr(_name("generation"))
+    except ValueError:  # evicted between the two calls
+        _generation()
     cache.set(_name("generation-at"), 0.0 if visible else time.time(), None)
+
+
+def _generation() -> int:
+    """The current generation. One lost to an eviction starts again from the
+    clock in nanoseconds, never from a number an earlier era used, so that
+    pages stored before cannot come back."""
+    cache, name = _cache(), _name("generation")
+    cache.add(name, time.time_ns(), None)
+    return cache.get(name) or time.time_ns()
 
 
 def result_cache_changed(*, document: str, changes: dict, visible: bool) -> None:
@@ -96,7 +104,7 @@ def result_cache_settled() -> None:
 
 
 def _entry_key(document: str, params: dict) -> str:
-    generation = _cache().get(_name("generation"), 0)
+    generation = _generation()
     raw = repr((document, sorted(params.items()), translation.get_language()))
     digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     return _name("page", generation, digest)

@@ -11,7 +11,7 @@ from django.urls import reverse
 import pytest
 from bs4 import BeautifulSoup
 
-from events.models import Meeting
+from events.models import Meeting, Participant
 from events.services import meeting_accept, meeting_request
 from events.tests.factories import (
     editors_group,
@@ -38,6 +38,7 @@ def test_grid_figures_no_show_and_csv(client, editor):
     a = participant_build(event, 1, email="private-a@example.org")
     b = participant_build(event, 2)
     c = participant_build(event, 3)
+    Participant.objects.filter(pk=c.participant.pk).update(offer="=HYPERLINK(1)")
     meeting = meeting_request(
         user=a.user, requester=a.participant, receiver=b.participant
     )
@@ -61,6 +62,9 @@ def test_grid_figures_no_show_and_csv(client, editor):
         rows = list(csv.reader(io.StringIO(text)))
         assert len(rows) == 4 if view == "participants" else 3
         assert "private-a@example.org" not in text
+        # A text a spreadsheet would run as a formula is kept as text.
+        assert "=HYPERLINK" not in [cell[:10] for row in rows for cell in row]
+    assert "'=HYPERLINK(1)" in text_of_participants(client, event)
     assert client.get(reverse("events_admin")).status_code == 200
 
 
@@ -105,3 +109,8 @@ def test_editing_the_event_in_the_admin_lays_out_the_slots(client, editor):
     client.force_login(editor)
     edit = reverse("wagtailsnippets_events_matchmakingevent:edit", args=[event.pk])
     assert client.get(edit).status_code == 200
+
+
+def text_of_participants(client, event) -> str:
+    url = reverse("events_admin_csv", args=[event.pk, "participants"])
+    return client.get(url).content.decode()

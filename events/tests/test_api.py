@@ -45,6 +45,10 @@ def test_agenda_is_the_participants_own(client):
     assert client.get(url).status_code == 401
     client.force_login(outsider.user)
     assert client.get(url).status_code == 403
+    # A member slug the account does not take part as: never another agenda.
+    client.force_login(a.user)
+    assert client.get(url, {"member": b.participant.member.slug}).status_code == 403
+    assert client.get(url, {"member": "no-such-member"}).status_code == 403
     seen = []
     for side, other in ((a, b), (b, a)):
         client.force_login(side.user)

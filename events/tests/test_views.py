@@ -21,7 +21,7 @@ from events.services import (
     meeting_request,
 )
 from events.tests.factories import matchmaking_event_build, participant_build
-from members.models import ContactRequest, Offer, Seek
+from members.models import ContactRequest, MemberManager, Offer, Seek
 from search.graph import collaboration_graph, graph_reset
 from search.services import index_refresh
 
@@ -323,3 +323,65 @@ def test_every_language_copy_of_the_event_page_shows_the_meetings(client):
         translated.save_revision().publish()
         html = client.get(translated.url).text
         assert register in html, code
+
+
+def test_bad_ids_in_the_address_are_not_errors(client, event):
+    """`?as=` and `?member=` that are not numbers fall back, never a 500."""
+    a = participant_build(event, 1)
+    for anonymous in (True, False):
+        if not anonymous:
+            client.force_login(a.user)
+        url = reverse("events:participants", args=[event.pk])
+        assert client.get(url, {"as": "abc"}).status_code == 200
+    register = reverse("events:register", args=[event.pk])
+    assert client.get(register, {"member": "1 OR 1=1"}).status_code == 200
+
+
+def test_an_account_with_two_participants_acts_as_either(client, event):
+    """A manager of two participating members requests as the second one
+    (the hidden `as` field), answers for whichever side of a meeting it
+    manages, switches agendas, and cannot book a meeting with itself."""
+    a, b, c = (participant_build(event, n) for n in (1, 2, 3))
+    MemberManager.objects.create(member=c.participant.member, user=a.user)
+    client.force_login(a.user)
+    client.post(
+        reverse("events:request", args=[event.pk, b.participant.pk]),
+        {"message": "Bonjour", "as": c.participant.pk},
+    )
+    sent = Meeting.objects.get()
+    assert sent.requester == c.participant
+    # b asks a's second member; a accepts from the default agenda.
+    sent.delete()
+    asked = meeting_request(
+        user=b.user, requester=b.participant, receiver=c.participant
+    )
+    client.post(reverse("events:answer", args=[event.pk, asked.pk, "accept"]))
+    asked.refresh_from_db()
+    assert asked.status == MeetingStatus.ACCEPTED
+    agenda = client.get(
+        reverse("events:agenda", args=[event.pk]), {"as": c.participant.pk}
+    )
+    assert b.participant.member.name in agenda.text
+    with pytest.raises(ValidationError):
+        meeting_request(user=a.user, requester=a.participant, receiver=c.participant)
+
+
+def test_a_member_suspended_since_leaves_the_others_agenda_and_reminders(client, event):
+    """Its name leaves the other side's agenda, iCal file and reminders."""
+    a, b = participant_build(event, 1), participant_build(event, 2, name="Soon Gone")
+    meeting = meeting_request(
+        user=a.user, requester=a.participant, receiver=b.participant
+    )
+    meeting_accept(user=b.user, meeting=meeting)
+    member = b.participant.member
+    member.status = "suspended"
+    member.save()
+    client.force_login(a.user)
+    assert "Soon Gone" not in client.get(reverse("events:agenda", args=[event.pk])).text
+    ical = client.get(reverse("events:agenda_ical", args=[event.pk]))
+    assert b"Soon Gone" not in ical.content
+    meeting.refresh_from_db()
+    sent = meeting_reminders_send(
+        now=meeting.slot.start - datetime.timedelta(minutes=30)
+    )
+    assert sent == 0 and mail.outbox == []

@@ -163,3 +163,18 @@ def test_off_when_the_setting_is_zero(client, network, settings):
     _names(client)
     _remove_behind_the_indexers_back(shown[0])
     assert _names(client) == ["Compost 1", "Compost 2"]
+
+
+def test_a_lost_generation_never_brings_old_pages_back(client, network):
+    """The generation counter evicted (a full file cache or Redis LRU): the
+    next one starts from the clock, so pages cached in an earlier era, which
+    a publish since made stale, are not served again."""
+    from search.result_cache import _cache, _name
+
+    shown, _other = network
+    _cache().delete(_name("generation"))
+    first = _names(client)  # cached under the era that starts now
+    _remove_behind_the_indexers_back(shown[0])
+    result_cache_clear()  # a publish: a new era
+    _cache().delete(_name("generation"))  # then the counter is evicted
+    assert _names(client) == sorted(set(first) - {shown[0].name})
