@@ -194,8 +194,10 @@ def meeting_answer(request, pk, meeting_pk, action):
         .filter(pk__in=(meeting.requester_id, meeting.receiver_id))
         .first()
     )
-    if action not in ACTIONS or me is None:
+    if action not in ACTIONS:
         raise Http404
+    if me is None:
+        raise PermissionDenied(_("Only the two sides of a meeting answer it."))
     try:
         if action == "accept":
             booking = services.meeting_accept(user=request.user, meeting=meeting)

@@ -346,6 +346,21 @@ def site_root_ensure() -> Page:
     return root
 
 
+def site_home_ensure() -> Page:
+    """The default site's home page; a bare one (no children) when an earlier
+    transactional test left no site, so that pages built under it have an
+    address."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        return site.root_page
+    root = site_root_ensure()
+    home = HomePageFactory(parent=root, slug="home-for-tests")
+    Site.objects.create(
+        hostname="localhost", port=80, root_page=home, is_default_site=True
+    )
+    return home
+
+
 def calls_build(*, home) -> dict:
     """A call index under `home` with an open call and one past its deadline."""
     index = CallIndexPageFactory(parent=home)

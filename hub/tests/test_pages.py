@@ -5,6 +5,7 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from hub.models import (
+    CallIndexPage,
     EventIndexPage,
     EventPage,
     FormPage,
@@ -25,9 +26,11 @@ class PageTypeRulesTests(WagtailPageTestCase):
             self.assertCanNotCreateAt(parent, HomePage)
 
     def test_home_page_children(self):
-        """Under the home page go pages, forms and the news and event indexes."""
+        """Under the home page go pages, forms and the news, event and call
+        indexes."""
         self.assertAllowedSubpageTypes(
-            HomePage, {StandardPage, FormPage, NewsIndexPage, EventIndexPage}
+            HomePage,
+            {StandardPage, FormPage, NewsIndexPage, EventIndexPage, CallIndexPage},
         )
 
     def test_standard_pages_nest_and_hold_forms(self):

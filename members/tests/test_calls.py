@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
-from wagtail.models import Page, Site
-
 import pytest
 
 from hub.models import Sector
-from hub.tests.factories import CallIndexPageFactory, CallPageFactory
+from hub.tests.factories import (
+    CallIndexPageFactory,
+    CallPageFactory,
+    site_home_ensure,
+)
 from members.call_alerts import calls_alert
 from members.models import (
     AccountSettings,
@@ -50,8 +52,7 @@ def _account(name: str, language: str = "en"):
 
 
 def _home():
-    site = Site.objects.filter(is_default_site=True).first()
-    return site.root_page if site else Page.get_first_root_node()
+    return site_home_ensure()
 
 
 def _world():

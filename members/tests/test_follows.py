@@ -6,11 +6,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from wagtail.models import Page, Site
-
 import pytest
 
-from hub.tests.factories import NewsIndexPageFactory, NewsPageFactory
+from hub.tests.factories import (
+    NewsIndexPageFactory,
+    NewsPageFactory,
+    site_home_ensure,
+)
 from members.follows import follow_add, follow_updates_send
 from members.models import (
     AccountSettings,
@@ -85,9 +87,7 @@ def test_follow_button_follows_and_unfollows_with_and_without_htmx(client):
 
 
 def _news_page(title, **subjects):
-    site = Site.objects.filter(is_default_site=True).first()
-    home = site.root_page if site else Page.get_first_root_node()
-    index = NewsIndexPageFactory(parent=home, slug="news-follow")
+    index = NewsIndexPageFactory(parent=site_home_ensure(), slug="news-follow")
     page = NewsPageFactory(parent=index, title=title, live=False)
     page.subjects.create(**subjects)
     page.save_revision().publish()

@@ -222,9 +222,9 @@ def test_contact_from_a_suggestion_is_counted_for_editors(client, search_index):
     )
     form = soup(client.get(link)).select_one("form.form")
     assert form.select_one("input[name=origin]")["value"] == "member_suggestion"
-    fields = {
-        i["name"]: i.get("value", "") for i in form.select("input[name]")
-    } | {"message": form.select_one("textarea").text}
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[name]")} | {
+        "message": form.select_one("textarea").text
+    }
     client.post(form["action"], fields)
     suggested = ContactRequest.objects.get(receiver=evaluator)
     assert suggested.origin == "member_suggestion"
