@@ -131,6 +131,19 @@ def redis_url():
 
 
 @pytest.fixture
+def postgresql():
+    """For tests of real concurrency, which SQLite cannot show: outside CI
+    they skip on another database; CI runs on PostgreSQL and fails them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        message = "needs PostgreSQL (DATABASE_URL=postgresql://…)"
+        if IN_CI:
+            pytest.fail(f"CI runs on PostgreSQL: {message}", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
 def search_index(elasticsearch_url, settings):
     """A private index prefix on the shared node, dropped after the test."""
     from search.client import get_client

@@ -157,12 +157,18 @@ def main() -> None:
     from django.utils import translation
 
     from members.accounts import account_language
-    from members.notifications import digest_build, newcomers_of_week
+    from members.notifications import (
+        digest_build,
+        newcomers_of_week,
+        upcoming_events,
+    )
     from search.indices import indices_drop
 
     day = date.fromisoformat(args.day)
     calls = _calls_publish(day)
     newcomers = newcomers_of_week(day)
+    # The upcoming events, read once per language as `digests_send` does.
+    events: dict[str, list] = {}
     users = get_user_model().objects.filter(username__startswith="bench-")
     users = users.select_related("account_settings").order_by("pk")
     if args.limit:
@@ -172,9 +178,16 @@ def main() -> None:
     try:
         for n, user in enumerate(users.iterator(chunk_size=500), start=1):
             started = time.perf_counter()
-            with translation.override(account_language(user)):
+            language = account_language(user)
+            with translation.override(language):
+                if language not in events:
+                    events[language] = upcoming_events(day)
                 digest = digest_build(
-                    user=user, day=day, calls=calls, newcomers=newcomers
+                    user=user,
+                    day=day,
+                    events=events[language],
+                    calls=calls,
+                    newcomers=newcomers,
                 )
             times.append((time.perf_counter() - started) * 1000)
             items += len(digest.items)

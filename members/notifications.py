@@ -442,7 +442,7 @@ def _managed_members(user) -> list[Member]:
     return [m for m in members.distinct() if member_may_act(m)]
 
 
-def _upcoming_events(day: date) -> list[dict]:
+def upcoming_events(day: date) -> list[dict]:
     from hub.models.events import EventPage
 
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -561,7 +561,7 @@ def digest_build(
     the caller read them once for every digest; `calls`: the open calls'
     fits (members.calls.CallFits) and `newcomers`: `newcomers_of_week`,
     both shared by one run's digests."""
-    from search.suggestions import members_for_member, projects_for_member
+    from search.matchmaking.services import member_rankings
 
     digest = Digest()
     if newcomers is None:
@@ -569,10 +569,8 @@ def digest_build(
     for member in _managed_members(user):
         section = {"member": member, "projects": [], "needs": [], "members": []}
         try:
-            projects = projects_for_member(
-                member=member, size=DIGEST_SUGGESTIONS, public_only=True
-            )
-            people = members_for_member(
+            # Both lists in one round trip, from the member's public profile.
+            projects, people = member_rankings(
                 member=member, size=DIGEST_SUGGESTIONS, public_only=True
             )
         except SearchUnavailable:
@@ -649,7 +647,7 @@ def digest_build(
         if any(section[n] for n in SECTION_LISTS):
             digest.sections.append(section)
     if digest.sections:
-        upcoming = _upcoming_events(day) if events is None else events
+        upcoming = upcoming_events(day) if events is None else events
         digest.events = [e for e in upcoming if e["key"] not in announced]
     return digest
 
@@ -676,7 +674,7 @@ def digest_send(
         if events is not None:
             upcoming = events.get(language)
             if upcoming is None:
-                upcoming = events[language] = _upcoming_events(day)
+                upcoming = events[language] = upcoming_events(day)
         digest = digest_build(
             user=user,
             day=day,

@@ -5,6 +5,7 @@ each request to a live one and retries on another when a node fails, so
 searches go on while a node of the cluster is down.
 """
 
+import os
 import time
 from functools import lru_cache
 
@@ -82,6 +83,12 @@ def _client(url: str, timeout: float) -> Elasticsearch:
         max_dead_node_backoff=DEAD_NODE_MAX_BACKOFF,
         transport_class=MeasuredTransport,
     )
+
+
+# A forked process (a preloaded web server's workers, a pool of processes)
+# must not share its parent's open connections: two processes reading one
+# socket get each other's answers. Each child makes its own on first use.
+os.register_at_fork(after_in_child=_client.cache_clear)
 
 
 def get_client() -> Elasticsearch:

@@ -28,6 +28,9 @@ from members.permissions import member_appearing_q, project_appearing_q
 from projects.models import Project, ProjectPartner
 
 RELOAD_CHECK_SECONDS = 30
+# Members whose published ties a graph keeps once read (`ties`): a partner's
+# ties are read again for each of its partners' rankings.
+TIES_KEPT = 2000
 
 
 @dataclass
@@ -37,6 +40,7 @@ class CollaborationGraph:
     signature: tuple
     # member -> [(contact request id, the other member)]: private ties.
     private_ties: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _ties: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> "CollaborationGraph":
@@ -90,6 +94,26 @@ class CollaborationGraph:
                 strength, shared = out.get(other, (0.0, []))
                 out[other] = (strength + weight, [*shared, project_id])
         return out
+
+    def ties(self, member_id: int) -> dict[int, tuple[float, int]]:
+        """Published co-partners of `member_id`: the tie strength of
+        `neighbours` and the first shared project (read-only; the latest
+        members asked are kept, the graph never changes once loaded)."""
+        found = self._ties.get(member_id)
+        if found is not None:
+            return found
+        found = {}
+        for project_id in self.projects_of.get(member_id, ()):
+            members = self.members_of.get(project_id, ())
+            weight = 1 / math.log2(len(members) + 1)
+            for other in members:
+                if other != member_id:
+                    strength, first = found.get(other, (0.0, project_id))
+                    found[other] = (strength + weight, first)
+        if len(self._ties) >= TIES_KEPT:
+            self._ties.clear()
+        self._ties[member_id] = found
+        return found
 
 
 def _collaborations():

@@ -10,12 +10,11 @@ stored is there, and nothing else.
 """
 
 import multiprocessing
-import os
 import random
 from collections import Counter
 
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 import pytest
 
@@ -23,22 +22,12 @@ from events.models import Meeting, MeetingStatus, Participant, SlotHold
 from events.services import meeting_accept, meeting_request
 from events.tests.factories import matchmaking_event_build, participant_build
 
-IN_CI = bool(os.environ.get("CI"))
 PARTICIPANTS = 50
 PROCESSES = 8
 TABLES = 3
 SLOTS = 6
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        message = "needs PostgreSQL (DATABASE_URL=postgresql://…)"
-        if IN_CI:
-            pytest.fail(f"CI runs on PostgreSQL: {message}", pytrace=False)
-        pytest.skip(message)
 
 
 def _user(participant: Participant):

@@ -11,8 +11,9 @@ from search.services import ES_ERRORS
 SINGLE_VALUED = {"kind", "commune", "country"}
 
 
-def msearch(searches: dict[str, tuple[str, dict]]) -> dict[str, list[dict]]:
+def msearch(searches: dict[object, tuple[str, dict]]) -> dict[object, list[dict]]:
     """Run several searches in one round trip; Elasticsearch runs them in parallel.
+    Answers by the searches' names (any hashable).
 
     Raw hits (dicts) rather than elasticsearch-dsl objects: a match reads
     hundreds of them and the wrappers cost more than the search.

@@ -87,7 +87,7 @@ def own_projects(member: Member) -> set[int]:
 class MemberExperimentsContext(side.ProfileContext):
     semantic_text = property(lambda self: _("Close in meaning to your profile"))
 
-    def __init__(self, *, member: Member, exclude, public_only: bool):
+    def __init__(self, *, member: Member, exclude, public_only: bool, profile=None):
         self.skip = set(exclude) | own_projects(member)
         base = Q(
             "bool",
@@ -99,6 +99,7 @@ class MemberExperimentsContext(side.ProfileContext):
             index=index_alias("project"),
             fields=PROJECT_FEATURES,
             base=base,
+            profile=profile,
         )
         self.graph = collaboration_graph()
         # Its private ties count only for its own managers (public_only=False).
@@ -165,7 +166,7 @@ def _track_collect(ctx, responses, pool):
     ctx.track = {pk: value / top for pk, value in closest.items()}
 
 
-def _graph_collect(ctx, responses, pool):
+def _graph_searches(ctx):
     """Experiments in which the member's past partners already take part."""
     strength: Counter = Counter()
     for partner, (tie, shared) in ctx.direct.items():
@@ -174,15 +175,15 @@ def _graph_collect(ctx, responses, pool):
                 continue
             strength[project_id] += tie
             ctx.paths.setdefault(project_id, []).append((partner, shared[0]))
-    side.graph_candidates(ctx, pool, strength)
     top = math.log1p(max(strength.values(), default=0) or 1)
     ctx.graph_scores = {pk: math.log1p(tie) / top for pk, tie in strength.items()}
+    return side.graph_search(ctx, strength)
 
 
 WORDS = Source("words", side.words_collect, _words_searches)
 MEANING = Source("meaning", side.meaning_collect, side.meaning_searches)
 TRACK = Source("track_record", _track_collect)
-PARTNERS = Source("partners", _graph_collect)
+PARTNERS = Source("partners", side.graph_collect, _graph_searches)
 
 
 # The target: experiments, each with its team ----------------------------------

@@ -10,7 +10,6 @@ private ties never do: the second step is published only.
 """
 
 import math
-from collections import Counter
 
 from django.utils.translation import gettext as _
 
@@ -53,7 +52,7 @@ MEMBER_SOURCE = [
 class MemberMembersContext(side.ProfileContext):
     semantic_text = property(lambda self: _("Profile close in meaning to yours"))
 
-    def __init__(self, *, member: Member, exclude, public_only: bool):
+    def __init__(self, *, member: Member, exclude, public_only: bool, profile=None):
         self.graph = collaboration_graph()
         self.direct = self.graph.neighbours(member.pk, private=not public_only)
         self.skip = set(exclude) | set(self.direct) | {member.pk}
@@ -68,8 +67,11 @@ class MemberMembersContext(side.ProfileContext):
             index=index_alias("member"),
             fields=MEMBER_FEATURES,
             base=base,
+            profile=profile,
         )
-        self.paths: dict[int, tuple] = {}
+        # Partners of partners' tie strengths (`_partners_of_partners`).
+        self.strength: dict[int, float] = {}
+        self.strength_top = 1.0
 
 
 def _words_searches(ctx):
@@ -83,24 +85,38 @@ def _words_searches(ctx):
     return side.words_search(ctx, clauses)
 
 
-def _partners_of_partners(ctx, responses, pool):
-    """Two steps in the graph, through the strongest tie."""
-    strength: Counter = Counter()
+def _partners_of_partners(ctx):
+    """Two steps in the graph: a partner's partners, by the sum over the
+    member's partners of tie × tie. Which partner a reason names is found for
+    the suggestions shown only (`_path`)."""
+    strength: dict[int, float] = {}
+    get = strength.get
     for partner, (tie, _shared) in ctx.direct.items():
-        for other, (tie2, shared2) in ctx.graph.neighbours(partner).items():
-            if other in ctx.skip:
-                continue
-            strength[other] += tie * tie2
-            if other not in ctx.paths or tie2 > ctx.paths[other][2]:
-                ctx.paths[other] = (partner, shared2[0], tie2)
-    side.graph_candidates(ctx, pool, strength)
-    top = math.log1p(max(strength.values(), default=0) or 1)
-    ctx.graph_scores = {pk: math.log1p(tie) / top for pk, tie in strength.items()}
+        for other, (tie2, _first) in ctx.graph.ties(partner).items():
+            strength[other] = get(other, 0.0) + tie * tie2
+    for pk in ctx.skip:
+        strength.pop(pk, None)
+    ctx.strength = strength
+    ctx.strength_top = math.log1p(max(strength.values(), default=0) or 1)
+    return side.graph_search(ctx, strength)
+
+
+def _path(ctx, other: int) -> tuple | None:
+    """(partner, shared experiment, tie) through the member's partner most
+    tied to `other` (the first of equals); None when none is."""
+    best = None
+    for partner in ctx.direct:
+        tie = ctx.graph.ties(partner).get(other)
+        if tie and (best is None or tie[0] > best[2]):
+            best = (partner, tie[1], tie[0])
+    return best
 
 
 WORDS = Source("words", side.words_collect, _words_searches)
 MEANING = Source("meaning", side.meaning_collect, side.meaning_searches)
-PARTNERS_OF_PARTNERS = Source("partners_of_partners", _partners_of_partners)
+PARTNERS_OF_PARTNERS = Source(
+    "partners_of_partners", side.graph_collect, _partners_of_partners
+)
 
 
 def _fill(ctx, pool):
@@ -112,11 +128,11 @@ def _display(ctx, matches):
 
 
 def _graph_features(ctx, c):
-    return {"graph": ctx.graph_scores.get(c.id, 0.0)}
+    return {"graph": math.log1p(ctx.strength.get(c.id, 0.0)) / ctx.strength_top}
 
 
 def _graph_reasons(ctx, matches):
-    paths = {m.member_id: ctx.paths.get(m.member_id) for m in matches}
+    paths = {m.member_id: _path(ctx, m.member_id) for m in matches}
     cited = side.names(p[0] for p in paths.values() if p)
     found_titles = side.titles([p[1] for p in paths.values() if p])
     for match in matches:

@@ -7,14 +7,36 @@ from search.matchmaking.elastic import msearch
 def rank(recipe: Recipe, ctx, *, size: int) -> list:
     """The best `size` candidates for `ctx` (a direction's context: what is
     matched, its exclusions, ...), scored by `recipe`, with their reasons."""
-    ctx.recipe = recipe
+    return rank_together([(recipe, ctx, size)])[0]
+
+
+def rank_together(rankings: list[tuple[Recipe, object, int]]) -> list[list]:
+    """Several rankings (recipe, context, size) whose searches share one
+    round trip to Elasticsearch, which runs them in parallel (a member's
+    experiments and people, for its digest): the same lists as `rank` gives
+    each."""
+    searches = {}
+    for n, (recipe, ctx, _size) in enumerate(rankings):
+        ctx.recipe = recipe
+        for source in recipe.sources():
+            if source.searches:
+                for name, search in source.searches(ctx).items():
+                    searches[(n, name)] = search
+    responses = msearch(searches)
+    return [
+        _ranked(
+            recipe,
+            ctx,
+            {name: hits for (m, name), hits in responses.items() if m == n},
+            size,
+        )
+        for n, (recipe, ctx, size) in enumerate(rankings)
+    ]
+
+
+def _ranked(recipe: Recipe, ctx, responses: dict, size: int) -> list:
     active = [s for s in recipe.signals if s.name not in recipe.off]
     sources = recipe.sources()
-    searches = {}
-    for source in sources:
-        if source.searches:
-            searches.update(source.searches(ctx))
-    responses = msearch(searches)
     pool = Pool()
     for source in sources:
         source.collect(ctx, responses, pool)

@@ -2,6 +2,7 @@
 the signals both member → experiments and member → members score the same
 way (words, meaning, sectors and disciplines, commune, languages)."""
 
+import heapq
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from members.permissions import project_appearing_q
 from projects.models import Project, ProjectPartner
 from search import embeddings
 from search.client import get_client
-from search.matchmaking.elastic import cosine, execute, from_doc_values, hit_source, knn
+from search.matchmaking.elastic import cosine, from_doc_values, knn
 from search.matchmaking.elastic import ids as _ids
 from search.matchmaking.reasons import (
     language_reason,
@@ -96,9 +97,19 @@ def member_profile(member: Member, *, public_only: bool) -> MemberProfile:
 class ProfileContext:
     """What one ranking for a member works from; each direction adds its own."""
 
-    def __init__(self, *, member: Member, public_only: bool, index: str, fields, base):
+    def __init__(
+        self,
+        *,
+        member: Member,
+        public_only: bool,
+        index: str,
+        fields,
+        base,
+        profile: MemberProfile | None = None,
+    ):
         self.member, self.public_only = member, public_only
-        self.profile = member_profile(member, public_only=public_only)
+        # A caller ranking both directions for one member reads it once.
+        self.profile = profile or member_profile(member, public_only=public_only)
         self.index, self.base = index, base
         # Candidates are read from doc values (keywords only); the suggestions
         # shown then get the sources their reasons quote.
@@ -163,17 +174,22 @@ def meaning_collect(ctx, responses, pool):
         )
 
 
-def graph_candidates(ctx, pool, strength) -> None:
-    """Fetch the strongest graph candidates that words and meaning missed."""
-    missing = [pk for pk, _ in strength.most_common(CANDIDATES) if pk not in pool]
-    if missing:
-        response = execute(
-            ctx.search.query(
-                Q("bool", filter=[ctx.base, Q("ids", values=_ids(missing))])
-            )[: len(missing)]
-        )
-        for hit in response:
-            pool.add(int(hit.meta.id), hit_source(hit))
+def graph_search(ctx, strength) -> dict:
+    """The strongest graph candidates, fetched in the round trip of the words
+    and meaning searches (the graph is read before any answer comes): those
+    the other searches also find are merged by `graph_collect`."""
+    strongest = heapq.nlargest(CANDIDATES, strength, key=strength.__getitem__)
+    if not strongest:
+        return {}
+    search = ctx.search.query(
+        Q("bool", filter=[ctx.base, Q("ids", values=_ids(strongest))])
+    )[: len(strongest)]
+    return {"graph": (ctx.index, search.to_dict())}
+
+
+def graph_collect(ctx, responses, pool) -> None:
+    for hit in responses.get("graph", []):
+        pool.add(int(hit["_id"]), from_doc_values(hit))
 
 
 # Features and reasons both member-side directions share ----------------------------

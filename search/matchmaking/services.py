@@ -31,7 +31,8 @@ from search.matchmaking.member_experiments import (
     MemberExperimentsContext,
 )
 from search.matchmaking.member_members import MEMBER_MEMBERS, MemberMembersContext
-from search.matchmaking.pipeline import rank
+from search.matchmaking.pipeline import rank, rank_together
+from search.matchmaking.profile import member_profile
 from search.matchmaking.similar import similar_projects_ranked
 
 RECIPES = {
@@ -104,6 +105,26 @@ def members_for_member(
     not itself, nor the members it already works with."""
     ctx = MemberMembersContext(member=member, exclude=exclude, public_only=public_only)
     return rank(recipe, ctx, size=size)
+
+
+def member_rankings(
+    *, member: Member, size: int, public_only: bool = False
+) -> tuple[list[ProjectMatch], list[Match]]:
+    """`projects_for_member` and `members_for_member` at once: the member's
+    profile read once, the searches of both in one round trip."""
+    profile = member_profile(member, public_only=public_only)
+    common = {"member": member, "exclude": frozenset(), "public_only": public_only}
+    projects, people = rank_together(
+        [
+            (
+                MEMBER_EXPERIMENTS,
+                MemberExperimentsContext(**common, profile=profile),
+                size,
+            ),
+            (MEMBER_MEMBERS, MemberMembersContext(**common, profile=profile), size),
+        ]
+    )
+    return projects, people
 
 
 def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:

@@ -143,3 +143,37 @@ def test_match_batch_answers_member_lines_with_experiments(
     assert {r["member"] for r in out[1]["results"]} >= {"x:me", "x:other"}
     assert out[2]["results"] == [] and out[3]["results"] == []
     assert gone.pk
+
+
+def test_both_rankings_in_one_round_trip_equal_each_alone(search_index):
+    """The digest's `member_rankings` (one profile read, one msearch for both
+    directions) gives exactly the lists each direction gives alone, reasons,
+    features and scores included; the two-step graph reads `ties`, which
+    agree with `neighbours`."""
+    from search.graph import collaboration_graph
+    from search.matchmaking.services import member_rankings
+    from search.suggestions import members_for_member
+
+    me = MemberFactory(kind=MemberKind.RESEARCHER, description="compost urbain")
+    partner = MemberFactory(kind=MemberKind.ENTREPRENEUR)
+    theirs = MemberFactory(kind=MemberKind.PUBLIC_AUTHORITY, description="compost")
+    together = _experiment("Jardin partagé", MemberKind.FEDERATION)
+    ProjectPartnerFactory(project=together, member=me)
+    ProjectPartnerFactory(project=together, member=partner)
+    elsewhere = _experiment("Compost urbain de quartier", MemberKind.ENTREPRENEUR)
+    ProjectPartnerFactory(project=elsewhere, member=partner)
+    ProjectPartnerFactory(project=elsewhere, member=theirs)
+    _experiment("Compost urbain partagé", MemberKind.ENTREPRENEUR)
+    MemberFactory(kind=MemberKind.ENTREPRENEUR, description="compost urbain")
+    index_refresh()
+
+    projects, people = member_rankings(member=me, size=5, public_only=True)
+    assert projects == projects_for_member(member=me, size=5, public_only=True)
+    assert people == members_for_member(member=me, size=5, public_only=True)
+    assert projects and theirs.pk in [m.member_id for m in people]
+    graph = collaboration_graph()
+    for pk in (me.pk, partner.pk, theirs.pk):
+        assert graph.ties(pk) == {
+            other: (strength, shared[0])
+            for other, (strength, shared) in graph.neighbours(pk).items()
+        }
