@@ -11,8 +11,10 @@ database after the index or the matchmaking engine proposed them.
 
 import hashlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -54,6 +56,8 @@ RESULTS_CHECKED = 100
 # Results named in one alert (the rest are counted).
 RESULTS_LISTED = 10
 DIGEST_SUGGESTIONS = 5
+# Accounts whose members' rankings share one round trip in a digest run.
+DIGEST_BATCH = 10
 EXPIRY_WINDOW_DAYS = 14
 EVENTS_WINDOW_DAYS = 14
 UNSUBSCRIBE_SALT = "members.notifications.unsubscribe"
@@ -555,22 +559,27 @@ def digest_build(
     events: list | None = None,
     calls=None,
     newcomers: Newcomers | None = None,
+    rankings: dict | None = None,
 ) -> Digest:
     """The digest for `user` on `day`, in the active language, without the
     items an earlier digest announced. `events`: the upcoming events, when
     the caller read them once for every digest; `calls`: the open calls'
     fits (members.calls.CallFits) and `newcomers`: `newcomers_of_week`,
-    both shared by one run's digests."""
+    both shared by one run's digests; `rankings`: `digest_rankings` of a
+    batch of accounts this one belongs to."""
     from search.matchmaking.services import member_rankings
+
+    language = translation.get_language()
 
     digest = Digest()
     if newcomers is None:
         newcomers = newcomers_of_week(day)
     for member in _managed_members(user):
         section = {"member": member, "projects": [], "needs": [], "members": []}
+        ranked = (rankings or {}).get((language, member.pk))
         try:
             # Both lists in one round trip, from the member's public profile.
-            projects, people = member_rankings(
+            projects, people = ranked or member_rankings(
                 member=member, size=DIGEST_SUGGESTIONS, public_only=True
             )
         except SearchUnavailable:
@@ -657,16 +666,58 @@ def _week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _digest_due(user, day: date) -> bool:
+    """`user` wants digests and has not had `day`'s week's yet."""
+    return message_wanted(user=user, kind=MessageKind.DIGEST) and not (
+        SentMessage.objects.filter(key=_digest_key(user, day)).exists()
+    )
+
+
+def _digest_key(user, day: date) -> str:
+    return f"digest:{user.pk}:{_week(day)}"
+
+
+def digest_rankings(users) -> dict[tuple[str, int], tuple[list, list]]:
+    """The digest's two lists for every member that `users` manage, by
+    (language, member id): the members of the accounts of one language are
+    ranked in one round trip, in that language (reasons are worded as they
+    are ranked). Nothing for a language whose round trip failed: its
+    digests then try member by member."""
+    from search.matchmaking.services import members_rankings
+
+    by_language: dict[str, dict[int, Member]] = defaultdict(dict)
+    for user in users:
+        for member in _managed_members(user):
+            by_language[account_language(user)][member.pk] = member
+    out = {}
+    for language, members in by_language.items():
+        with translation.override(language):
+            try:
+                ranked = members_rankings(
+                    members=list(members.values()),
+                    size=DIGEST_SUGGESTIONS,
+                    public_only=True,
+                )
+            except SearchUnavailable:
+                continue
+        out |= {(language, pk): lists for pk, lists in ranked.items()}
+    return out
+
+
 def digest_send(
-    *, user, day: date, events: dict | None = None, calls=None, newcomers=None
+    *,
+    user,
+    day: date,
+    events: dict | None = None,
+    calls=None,
+    newcomers=None,
+    rankings: dict | None = None,
 ) -> bool:
     """Send `user` the digest of `day`'s week if there is something new.
     `events`: upcoming events by language, `calls`: the open calls' fits,
-    `newcomers`: the week's new members, all shared by one run's digests."""
-    if not message_wanted(user=user, kind=MessageKind.DIGEST):
-        return False
-    key = f"digest:{user.pk}:{_week(day)}"
-    if SentMessage.objects.filter(key=key).exists():
+    `newcomers`: the week's new members, `rankings`: `digest_rankings` of a
+    batch, all shared by one run's digests."""
+    if not _digest_due(user, day):
         return False
     language = account_language(user)
     with translation.override(language):
@@ -682,13 +733,14 @@ def digest_send(
             events=upcoming,
             calls=calls,
             newcomers=newcomers,
+            rankings=rankings,
         )
     if not digest:
         return False
     with translation.override(account_language(user)):
         dashboard = absolute_url(reverse("dashboard:home"))
     return message_send_once(
-        key=key,
+        key=_digest_key(user, day),
         user=user,
         kind=MessageKind.DIGEST,
         prefix="alerts/email/digest",
@@ -699,7 +751,9 @@ def digest_send(
 
 
 def digests_send(*, day: date) -> int:
-    """The weekly digests for every account managing a member that may act."""
+    """The weekly digests for every account managing a member that may act,
+    `DIGEST_BATCH` accounts at a time (their members' rankings in one round
+    trip per language)."""
     from django.contrib.auth import get_user_model
 
     users = (
@@ -710,14 +764,27 @@ def digests_send(*, day: date) -> int:
         )
         .distinct()
         .order_by("pk")
+        .iterator()
     )
     events: dict = {}
     calls = CallFits(now=timezone.make_aware(datetime.combine(day, time())))
     newcomers = newcomers_of_week(day)
-    return sum(
-        digest_send(user=user, day=day, events=events, calls=calls, newcomers=newcomers)
-        for user in users.iterator()
-    )
+    sent = 0
+    while batch := list(islice(users, DIGEST_BATCH)):
+        due = [user for user in batch if _digest_due(user, day)]
+        rankings = digest_rankings(due)
+        sent += sum(
+            digest_send(
+                user=user,
+                day=day,
+                events=events,
+                calls=calls,
+                newcomers=newcomers,
+                rankings=rankings,
+            )
+            for user in due
+        )
+    return sent
 
 
 # Notification centre ---------------------------------------------------------

@@ -285,6 +285,41 @@ def test_digest_names_fitting_experiments_with_reasons_and_nothing_twice(
     assert len(mail.outbox) == 1
 
 
+def test_a_batch_of_digests_words_each_in_its_readers_language(search_index):
+    """The weekly run ranks a batch of accounts' members in one round trip,
+    one per language: a French and a Dutch reader in the same batch each
+    read the engine's reasons in their own language, the same reasons as
+    their member's ranking alone."""
+    from django.utils import translation
+
+    from members.notifications import DIGEST_BATCH
+    from search.matchmaking.services import member_rankings
+
+    assert DIGEST_BATCH >= 2
+    readers = {}
+    for name, language in (("amelie", "fr"), ("bram", "nl")):
+        user = _account(name, language)
+        member = _manage(
+            user, MemberFactory(name=f"Atelier {name}", description="menuiserie")
+        )
+        Offer.objects.create(member=member, text="menuiserie et travail du bois")
+        readers[user.email] = (language, member)
+    fitting = ProjectFactory(title="Meubles de quartier", summary="des meubles")
+    ProjectNeed.objects.create(project=fitting, text="menuiserie et travail du bois")
+    index_refresh()
+
+    assert digests_send(day=MONDAY) == 2
+    worded = {}
+    for message in mail.outbox:
+        language, member = readers[message.to[0]]
+        with translation.override(language):
+            projects, _people = member_rankings(member=member, size=5, public_only=True)
+        reason = projects[0].reasons[0].text
+        assert reason in message.body, (language, reason)
+        worded[language] = reason
+    assert worded["fr"] != worded["nl"]
+
+
 def test_journey_save_publish_bell_mail_unsubscribe(client, search_index):
     """Save a search on the page, an editor publishes a matching member: the
     bell counts the alert, the e-mail is in the outbox, and its unsubscribe

@@ -112,10 +112,22 @@ def member_rankings(
 ) -> tuple[list[ProjectMatch], list[Match]]:
     """`projects_for_member` and `members_for_member` at once: the member's
     profile read once, the searches of both in one round trip."""
-    profile = member_profile(member, public_only=public_only)
-    common = {"member": member, "exclude": frozenset(), "public_only": public_only}
-    projects, people = rank_together(
-        [
+    return members_rankings(members=[member], size=size, public_only=public_only)[
+        member.pk
+    ]
+
+
+def members_rankings(
+    *, members: list[Member], size: int, public_only: bool = False
+) -> dict[int, tuple[list[ProjectMatch], list[Match]]]:
+    """`member_rankings` of several members, every search of every ranking in
+    one round trip (a digest run ranks its members in batches): by member id,
+    the same lists as one by one."""
+    rankings = []
+    for member in members:
+        profile = member_profile(member, public_only=public_only)
+        common = {"member": member, "exclude": frozenset(), "public_only": public_only}
+        rankings += [
             (
                 MEMBER_EXPERIMENTS,
                 MemberExperimentsContext(**common, profile=profile),
@@ -123,8 +135,11 @@ def member_rankings(
             ),
             (MEMBER_MEMBERS, MemberMembersContext(**common, profile=profile), size),
         ]
-    )
-    return projects, people
+    ranked = rank_together(rankings)
+    return {
+        member.pk: (ranked[2 * n], ranked[2 * n + 1])
+        for n, member in enumerate(members)
+    }
 
 
 def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:

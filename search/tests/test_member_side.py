@@ -148,10 +148,11 @@ def test_match_batch_answers_member_lines_with_experiments(
 def test_both_rankings_in_one_round_trip_equal_each_alone(search_index):
     """The digest's `member_rankings` (one profile read, one msearch for both
     directions) gives exactly the lists each direction gives alone, reasons,
-    features and scores included; the two-step graph reads `ties`, which
-    agree with `neighbours`."""
+    features and scores included, and so does a batch of members in one
+    msearch; the two-step graph reads `ties`, which agree with
+    `neighbours`."""
     from search.graph import collaboration_graph
-    from search.matchmaking.services import member_rankings
+    from search.matchmaking.services import member_rankings, members_rankings
     from search.suggestions import members_for_member
 
     me = MemberFactory(kind=MemberKind.RESEARCHER, description="compost urbain")
@@ -171,6 +172,12 @@ def test_both_rankings_in_one_round_trip_equal_each_alone(search_index):
     assert projects == projects_for_member(member=me, size=5, public_only=True)
     assert people == members_for_member(member=me, size=5, public_only=True)
     assert projects and theirs.pk in [m.member_id for m in people]
+    # A batch of members (a digest run): each gets what it gets alone.
+    batch = members_rankings(members=[theirs, me, partner], size=5, public_only=True)
+    assert list(batch) == [theirs.pk, me.pk, partner.pk]
+    for member in (theirs, me, partner):
+        alone = member_rankings(member=member, size=5, public_only=True)
+        assert batch[member.pk] == alone
     graph = collaboration_graph()
     for pk in (me.pk, partner.pk, theirs.pk):
         assert graph.ties(pk) == {
