@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.signals import (
     copy_for_translation_done,
     page_published,
@@ -32,7 +32,11 @@ def page_deleted(sender, **kwargs):
 
 
 @receiver(post_save, sender=SiteSettings)
+@receiver(post_delete, sender=SiteSettings)
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
 def site_settings_saved(sender, **kwargs):
+    """Every page shows the site's name and settings (hub/site_chrome.py)."""
     page_cache_clear()
 
 

@@ -123,6 +123,10 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with its commonest widget templates (inputs, selects,
+# options, text areas) rendered in Python to the same bytes: most of the
+# profile edit form's CPU went into them (hub/form_renderer.py).
+FORM_RENDERER = "hub.form_renderer.FastWidgetRenderer"
 
 WSGI_APPLICATION = "hub.wsgi.application"
 

@@ -18,6 +18,14 @@ def _site_name(request) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def site_chrome(context) -> dict:
+    """The site's name, navigation and footer for every page (hub/site_chrome.py)."""
+    from hub.site_chrome import site_chrome as chrome
+
+    return chrome(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
 def site_name(context) -> str:
     """The name of the current Wagtail site, or WAGTAIL_SITE_NAME."""
     return _site_name(context.get("request"))
