@@ -103,6 +103,13 @@ def main() -> None:
             ],
             log,
         )
+        # Rankings from scratch over 200 distinct records a direction.
+        step(
+            "cold_rankings",
+            size,
+            [*common, "--out", str(RESULTS / f"cold-{size}.json")],
+            log,
+        )
         step(
             "side_by_side",
             size,

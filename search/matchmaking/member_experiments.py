@@ -30,6 +30,8 @@ from search.matchmaking.elastic import (
     knn,
     msearch,
     sources_of,
+    vector_of,
+    vectors_search,
 )
 from search.matchmaking.facts import member_facts
 from search.text import fold
@@ -127,33 +129,34 @@ def _words_searches(ctx):
     return side.words_search(ctx, clauses)
 
 
+def _track_searches(ctx):
+    """The vectors of the member's latest published experiments, fetched in
+    the first round trip with the other sources' searches."""
+    past = sorted(p for p in ctx.graph.projects_of.get(ctx.member.pk, ()) if p > 0)
+    past = past[-TRACK_PROJECTS:]
+    if not past or not embeddings.enabled():
+        return {}
+    return {"track_vectors": (index_alias("project"), vectors_search(past))}
+
+
 def _track_collect(ctx, responses, pool):
     """Experiments close in meaning to one of the member's latest published
     experiments: the best cosine similarity, cubed (unrelated texts are not
     far below related ones) and scaled to the best candidate's."""
-    past = sorted(p for p in ctx.graph.projects_of.get(ctx.member.pk, ()) if p > 0)
-    past = past[-TRACK_PROJECTS:]
-    if not past or not embeddings.enabled():
-        return
     alias = index_alias("project")
-    vectors = execute(
-        Search(using=get_client(), index=alias)
-        .query(Q("ids", values=ids(past)))
-        .source(["embedding"])[: len(past)]
-    )
-    searches = {
-        hit.meta.id: (
-            alias,
-            {
-                "knn": knn(list(hit.embedding), 50, ctx.base.to_dict()),
-                "_source": False,
-                "docvalue_fields": PROJECT_FEATURES,
-                "size": 50,
-            },
-        )
-        for hit in vectors
-        if getattr(hit, "embedding", None)
-    }
+    searches = {}
+    for hit in responses.get("track_vectors", ()):
+        vector = vector_of(hit)
+        if vector:
+            searches[hit["_id"]] = (
+                alias,
+                {
+                    "knn": knn(vector, 50, ctx.base.to_dict()),
+                    "_source": False,
+                    "docvalue_fields": PROJECT_FEATURES,
+                    "size": 50,
+                },
+            )
     closest: dict[int, float] = {}
     for hits in msearch(searches).values():
         for hit in hits:
@@ -182,7 +185,7 @@ def _graph_searches(ctx):
 
 WORDS = Source("words", side.words_collect, _words_searches)
 MEANING = Source("meaning", side.meaning_collect, side.meaning_searches)
-TRACK = Source("track_record", _track_collect)
+TRACK = Source("track_record", _track_collect, _track_searches)
 PARTNERS = Source("partners", side.graph_collect, _graph_searches)
 
 

@@ -9,7 +9,14 @@ from elasticsearch_dsl import Q, Search
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.matchmaking.base import ProjectMatch, Reason, reasons_sorted
-from search.matchmaking.elastic import cosine, execute, hit_source, knn
+from search.matchmaking.elastic import (
+    cosine,
+    execute,
+    hit_source,
+    knn,
+    vector_of,
+    vectors_search,
+)
 from search.matchmaking.member_experiments import PROJECT_SOURCE
 from search.matchmaking.reasons import meaning_reason, place_reason, sector_reason
 from search.services import ES_ERRORS
@@ -25,13 +32,19 @@ def _add_hits(candidates: dict, response, key: str, value) -> None:
 def similar_projects_ranked(*, project, size: int) -> list[ProjectMatch]:
     client = get_client()
     alias = index_alias("project")
+    # The project's source and its vector (a doc value, not in the source).
+    body = {k: v for k, v in vectors_search([project.pk]).items() if k != "_source"}
     try:
-        found = client.get(index=alias, id=str(project.pk), source_excludes=["suggest"])
+        hits = client.search(index=alias, source_excludes=["suggest"], **body)
+        hits = hits["hits"]["hits"]
     except ES_ERRORS as exc:
         if getattr(exc, "meta", None) is not None and exc.meta.status == 404:
-            return []  # not indexed yet
+            return []  # no index yet
         raise SearchUnavailable(str(exc)) from exc
-    own = found["_source"]
+    if not hits:
+        return []  # not indexed yet
+    found = hits[0]
+    own, own_vector = found["_source"], vector_of(found)
     search = Search(using=client, index=alias).source(PROJECT_SOURCE)
     base = Q("bool", must_not=[Q("ids", values=[str(project.pk)])])
     candidates: dict[int, dict] = {}
@@ -46,8 +59,8 @@ def similar_projects_ranked(*, project, size: int) -> list[ProjectMatch]:
     response = execute(search.query(Q("bool", must=[like], filter=[base]))[:20])
     top = max((h.meta.score for h in response), default=1.0) or 1.0
     _add_hits(candidates, response, "text", lambda hit: hit.meta.score / top)
-    if embeddings.enabled() and own.get("embedding"):
-        clause = knn(own["embedding"], 20, base.to_dict())
+    if embeddings.enabled() and own_vector:
+        clause = knn(own_vector, 20, base.to_dict())
         response = execute(search.extra(knn=clause)[: clause["k"]])
         _add_hits(candidates, response, "semantic", lambda hit: cosine(hit.meta.score))
     keywords = {fold(k): k for k in own.get("keywords", [])}
