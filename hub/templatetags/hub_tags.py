@@ -25,12 +25,6 @@ def site_chrome(context) -> dict:
     return chrome(context.get("request"))
 
 
-@register.simple_tag(takes_context=True)
-def site_name(context) -> str:
-    """The name of the current Wagtail site, or WAGTAIL_SITE_NAME."""
-    return _site_name(context.get("request"))
-
-
 def _absolute(request, url: str) -> str:
     return site_absolute_url(request=request, url=url)
 
