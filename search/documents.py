@@ -38,7 +38,7 @@ from projects.models import (
     ProjectPartner,
 )
 from search import embeddings
-from search.text import fold, stem_folded
+from search.text import experiment_text, fold, stem_folded
 
 # Core-only analysis (no analysis-common): standard tokens, lower case, and the
 # French, Dutch and English stop words of the core `stop` filter.
@@ -336,6 +336,19 @@ class ProjectDocument(Document):
     )
     RELATIONS = ("sectors", "disciplines", "needs", "partners")
 
+    @staticmethod
+    def ranking_text(source: dict) -> str:
+        """The text an experiment's matchmaking encodes (`DraftProject.text`):
+        encoded when the experiment is indexed, so that its first ranking
+        reads the vector instead of computing it (tens of milliseconds)."""
+        return experiment_text(
+            source.get("title", ""),
+            source.get("summary", ""),
+            source.get("description", ""),
+            source.get("keywords", ()),
+            source.get("needs", ()),
+        )
+
     @classmethod
     def indexable(cls):
         return Project.objects.published().prefetch_related(
@@ -589,6 +602,15 @@ def embedding_text(doc) -> str:
     return _embedding_text(doc.TEXT_FIELDS, doc.to_dict())
 
 
+def encoded_texts(doc_class, source: dict) -> list[str]:
+    """The texts indexing `source` encodes: the document's own text (its
+    `embedding`), then, for experiments, the text their ranking reads."""
+    texts = [_embedding_text(doc_class.TEXT_FIELDS, source)]
+    if ranking_text := getattr(doc_class, "ranking_text", None):
+        texts.append(ranking_text(source))
+    return texts
+
+
 def _embedding_text(text_fields, source: dict) -> str:
     parts = []
     for field in text_fields:
@@ -623,9 +645,14 @@ def documents_prepare(doc_class, objects) -> list[dict | None]:
         ]
     present = [source for source in sources if source is not None]
     if embeddings.enabled() and present:
-        texts = [_embedding_text(doc_class.TEXT_FIELDS, s) for s in present]
-        for source, vector in zip(present, embeddings.embed_cached(texts), strict=True):
-            source["embedding"] = vector
+        texts = [encoded_texts(doc_class, s) for s in present]
+        # Ranking texts are encoded in the same batches; only the cache keeps
+        # their vectors.
+        vectors = embeddings.embed_cached([t for group in texts for t in group])
+        position = 0
+        for source, group in zip(present, texts, strict=True):
+            source["embedding"] = vectors[position]
+            position += len(group)
     return sources
 
 

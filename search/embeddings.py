@@ -98,6 +98,21 @@ def embed_cached(texts: list[str], *, batch_size: int = 64) -> list[list[float]]
     return [np.frombuffer(found[k], dtype=np.float32).tolist() for k in keys]
 
 
+def text_vector(text: str) -> list[float]:
+    """The vector of a text the indexer may have encoded ahead (an experiment's
+    ranking text, `ProjectDocument.ranking_text`): read from the content-hash
+    cache (one indexed row), else encoded as a query."""
+    text = text[:MAX_CHARS]
+    found = (
+        EmbeddingCache.objects.filter(key=_key(text))
+        .values_list("vector", flat=True)
+        .first()
+    )
+    if found is not None:
+        return np.frombuffer(found, dtype=np.float32).tolist()
+    return query_vector(text)
+
+
 def query_vector(text: str) -> list[float]:
     return _query_vector_cached(text[:MAX_CHARS]).tolist()
 

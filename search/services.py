@@ -24,7 +24,7 @@ from elasticsearch.helpers import bulk, scan
 
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
-from search.documents import DOCUMENTS, _embedding_text, documents_prepare
+from search.documents import DOCUMENTS, documents_prepare, encoded_texts
 from search.indices import alias_swap, index_ensure, index_new, indices_behind
 from search.models import EmbeddingCache, OutboxEntry
 from search.signals import index_changed, index_refreshed
@@ -276,12 +276,9 @@ def embedding_cache_prune(*, before, chunk_size: int = 1000) -> int:
         for batch in _chunks(pks, chunk_size):
             records = doc_class.records(batch)
             used.update(
-                embeddings.cache_key(
-                    _embedding_text(
-                        doc_class.TEXT_FIELDS, doc_class.source(record, url="")
-                    )
-                )
+                embeddings.cache_key(text)
                 for record in records.values()
+                for text in encoded_texts(doc_class, doc_class.source(record, url=""))
             )
     stale = [
         key

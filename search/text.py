@@ -42,6 +42,14 @@ STOP_WORDS = frozenset(
 )
 
 
+def experiment_text(title, summary, description, keywords, needs) -> str:
+    """What matchmaking reads of an experiment (`needs`: the texts of its open
+    needs), one string for the ranking and for the vector the indexer
+    encodes ahead of it."""
+    parts = [title, summary, description, *keywords, *needs]
+    return ". ".join(p for p in parts if p)
+
+
 def fold(text: str) -> str:
     """Lower case without accents, words separated by single spaces."""
     if text.isascii():

@@ -21,6 +21,7 @@ from hub.scheduler import entries, scheduler_build
 from hub.tests.processes import Site
 from members.models import Offer, Seek
 from members.tests.factories import MemberFactory
+from projects.tests.factories import ProjectFactory
 from search import services
 from search.client import index_alias
 from search.models import EmbeddingCache, OutboxEntry
@@ -112,8 +113,12 @@ def test_pruning_drops_only_old_embeddings_that_no_text_uses(settings):
     services.documents_prepare(
         services.DOCUMENTS["member"], [member.pk]
     )  # fills the cache for the member's text
+    project = ProjectFactory(summary="Vélos-cargos partagés", status="published")
+    services.documents_prepare(
+        services.DOCUMENTS["project"], [project.pk]
+    )  # the experiment's text, and the one its ranking reads
     used = set(EmbeddingCache.objects.values_list("key", flat=True))
-    assert used
+    assert len(used) == 3
     long_ago = timezone.now() - timedelta(days=90)
     EmbeddingCache.objects.update(created_at=long_ago)
     EmbeddingCache.objects.create(key="old-unused", vector=b"", created_at=long_ago)

@@ -50,7 +50,7 @@ from search.matchmaking.reasons import (
     sector_reason,
 )
 from search.services import ES_ERRORS
-from search.text import fold, stem
+from search.text import experiment_text, fold, stem
 
 CANDIDATES = 200
 SIMILAR_PROJECTS = 200
@@ -112,9 +112,13 @@ class DraftProject:
 
     @property
     def text(self) -> str:
-        parts = [self.title, self.summary, self.description, *self.keywords]
-        parts += [text for _, text in self.needs]
-        return ". ".join(p for p in parts if p)
+        return experiment_text(
+            self.title,
+            self.summary,
+            self.description,
+            self.keywords,
+            [text for _, text in self.needs],
+        )
 
     @classmethod
     def from_project(cls, project) -> "DraftProject":
@@ -152,7 +156,7 @@ class ExperimentContext:
         use_vectors = embeddings.enabled() and (
             recipe.active("semantic") or recipe.active("track_record")
         )
-        self.vector = embeddings.query_vector(project.text) if use_vectors else None
+        self.vector = embeddings.text_vector(project.text) if use_vectors else None
         self.graph = collaboration_graph()
         self.kinds = member_kinds(self.graph)
         self.scores: dict[str, dict] = {}

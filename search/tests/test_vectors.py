@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 
 from members.tests.factories import MemberFactory
-from projects.models import ProjectStatus, Stage
+from projects.models import ProjectNeed, ProjectStatus, Stage
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
 from search import embeddings
 from search.client import get_client, index_alias
 from search.documents import ProjectDocument, documents_prepare, embedding_text
 from search.graph import graph_reset
 from search.matchmaking.elastic import vector_of, vectors_search
+from search.matchmaking.experiment_members import DraftProject
+from search.matchmaking.services import members_for_project
 from search.services import index_refresh
 from search.suggestions import projects_for_member, similar_projects
 
@@ -138,3 +140,40 @@ def test_ids_from_doc_values_rank_as_ids_from_stored_fields(search_index, monkey
     by_doc_value = ranked()
     monkeypatch.setattr(elastic, "_has_pk", lambda index: False)
     assert by_doc_value and ranked() == by_doc_value
+
+
+def test_an_indexed_experiment_is_ranked_without_encoding_its_text(
+    search_index, monkeypatch
+):
+    """Indexing encodes the text an experiment's ranking reads (its open needs
+    included, closed ones not), so ranking it reads that vector; a draft's
+    text, never indexed, is encoded when ranked."""
+    project = ProjectFactory(
+        title="Compost de quartier",
+        summary="Composter les déchets de cuisine des habitants.",
+        keywords=["compost", "déchets"],
+        status=PUBLISHED,
+    )
+    need = ProjectNeed.objects.create
+    need(project=project, kind="researcher", text="Une chercheuse en sols urbains")
+    need(project=project, kind="entrepreneur", text="Un traiteur", status="filled")
+    MemberFactory(description="Nous compostons les déchets de cuisine.")
+    index_refresh()
+    (source,) = documents_prepare(ProjectDocument, [project.pk])
+    draft = DraftProject.from_project(project)
+    assert ProjectDocument.ranking_text(source) == draft.text
+    assert "sols urbains" in draft.text and "traiteur" not in draft.text
+
+    encoded = []
+    encode = embeddings.encode
+    monkeypatch.setattr(
+        embeddings, "encode", lambda texts: encoded.append(texts) or encode(texts)
+    )
+    stored = np.asarray(embeddings.text_vector(draft.text), dtype=np.float32)
+    assert members_for_project(project=draft)
+    assert encoded == []
+    assert float(np.dot(stored, encode([draft.text])[0])) > 0.999
+
+    draft.summary = "Composter les déchets de cuisine de toute la commune."
+    members_for_project(project=draft)
+    assert encoded == [[draft.text]]
