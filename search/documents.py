@@ -95,7 +95,9 @@ class MemberDocument(Document):
     open_to_collaboration = Boolean()
     emes_verified = Boolean()
     regional_recognition = Boolean()
-    track_record = text_field()
+    # Offsets in the postings: the fragment cited as a reason is found without
+    # analysing the whole record again (the longest text field).
+    track_record = text_field(index_options="offsets")
     project_ids = Keyword()
     url = Keyword(index=False)
     created_at = Date()
