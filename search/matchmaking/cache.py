@@ -296,32 +296,72 @@ def matches_remembered(name: str, record, parts: tuple, compute, *, tags=(ANY,))
     (a member or an experiment), reused for `HUB_MATCH_CACHE_SECONDS` while
     `name`, `parts`, the record's last update and the versions of `tags`
     stay the same. Without `tags`, any index change drops it."""
-    seconds = settings.HUB_MATCH_CACHE_SECONDS
-    if seconds <= 0:
+    if settings.HUB_MATCH_CACHE_SECONDS <= 0:
         return _checked(compute())
-    cache = _cache()
-    key = _key(name, (record.pk, record.updated_at, *parts))
-    keys = [_tag_key(tag) for tag in dict.fromkeys(tags)]
-    entry = cache.get(key)
-    versions = cache.get_many(keys) if keys else {}
-    if entry is not None and all(
-        versions.get(k) is not None and versions[k] == entry["tags"].get(k)
-        for k in keys
-    ):
-        _count("hits")
-        return _checked(entry["value"])
-    _count("misses")
-    if entry is not None:
-        _count("stale")
-    missing = [k for k in keys if versions.get(k) is None]
-    if missing:
-        for k in missing:
-            cache.add(k, _version(False), None)
-        versions.update(cache.get_many(missing))
-    found = compute()
-    if all(k in versions for k in keys) and _fresh(versions, keys):
-        cache.set(key, {"value": found, "tags": versions}, seconds)
-    return _checked(found)
+    entry = _Entry(name, record, parts, tags)
+    if entry.found:
+        return _checked(entry.value)
+    return _checked(entry.store(compute()))
+
+
+def matches_remembered_together(wanted: dict, compute) -> dict:
+    """Several cached rankings at once. `wanted`: by label, the (name,
+    record, parts, tags) that `matches_remembered` takes; the lists the cache
+    holds are read, and one call `compute(labels)` ranks the missing ones
+    (their lists by label), so that their searches can share a round trip.
+    Answers every list by label, each cached apart."""
+    if settings.HUB_MATCH_CACHE_SECONDS <= 0:
+        return {k: _checked(v) for k, v in compute(list(wanted)).items()}
+    entries = {
+        label: _Entry(name, record, parts, tags)
+        for label, (name, record, parts, tags) in wanted.items()
+    }
+    missing = [label for label, entry in entries.items() if not entry.found]
+    computed = compute(missing) if missing else {}
+    return {
+        label: _checked(entry.value if entry.found else entry.store(computed[label]))
+        for label, entry in entries.items()
+    }
+
+
+class _Entry:
+    """One ranking's place in the cache: its value if found and current, else
+    the tag versions it is computed under (read before computing, so a change
+    made meanwhile leaves the stored ranking stale)."""
+
+    def __init__(self, name: str, record, parts: tuple, tags):
+        cache = _cache()
+        self.key = _key(name, (record.pk, record.updated_at, *parts))
+        self.keys = [_tag_key(tag) for tag in dict.fromkeys(tags)]
+        entry = cache.get(self.key)
+        versions = cache.get_many(self.keys) if self.keys else {}
+        self.found = entry is not None and all(
+            versions.get(k) is not None and versions[k] == entry["tags"].get(k)
+            for k in self.keys
+        )
+        if self.found:
+            _count("hits")
+            self.value = entry["value"]
+            return
+        _count("misses")
+        if entry is not None:
+            _count("stale")
+        missing = [k for k in self.keys if versions.get(k) is None]
+        if missing:
+            for k in missing:
+                cache.add(k, _version(False), None)
+            versions.update(cache.get_many(missing))
+        self.versions = versions
+
+    def store(self, value):
+        keys, versions = self.keys, self.versions
+        if all(k in versions for k in keys) and _fresh(versions, keys):
+            _cache().set(
+                self.key,
+                {"value": value, "tags": versions},
+                settings.HUB_MATCH_CACHE_SECONDS,
+            )
+        return value
 
 
 def _checked(found):

@@ -16,6 +16,7 @@ from members.services.suggestions import (
 from search.matchmaking.base import Match, ProjectMatch, Recipe
 from search.matchmaking.cache import (
     matches_remembered,
+    matches_remembered_together,
     tags_for_member_members,
     tags_for_member_projects,
     tags_for_project_members,
@@ -125,21 +126,76 @@ def members_rankings(
     the same lists as one by one."""
     rankings = []
     for member in members:
-        profile = member_profile(member, public_only=public_only)
-        common = {"member": member, "exclude": frozenset(), "public_only": public_only}
-        rankings += [
-            (
-                MEMBER_EXPERIMENTS,
-                MemberExperimentsContext(**common, profile=profile),
-                size,
-            ),
-            (MEMBER_MEMBERS, MemberMembersContext(**common, profile=profile), size),
-        ]
+        rankings += _member_lists(member=member, size=size, public_only=public_only)
     ranked = rank_together(rankings)
     return {
         member.pk: (ranked[2 * n], ranked[2 * n + 1])
         for n, member in enumerate(members)
     }
+
+
+def _member_lists(
+    *,
+    member: Member,
+    size: int,
+    public_only: bool,
+    lists=("projects", "members"),
+    exclude_projects=frozenset(),
+    exclude_members=frozenset(),
+) -> list[tuple[Recipe, object, int]]:
+    """The rankings (for `rank_together`) of a member's experiments and people
+    lists named in `lists`, on one reading of its profile."""
+    common = {
+        "member": member,
+        "public_only": public_only,
+        "profile": member_profile(member, public_only=public_only),
+    }
+    built = {
+        "projects": lambda: (
+            MEMBER_EXPERIMENTS,
+            MemberExperimentsContext(**common, exclude=exclude_projects),
+            size,
+        ),
+        "members": lambda: (
+            MEMBER_MEMBERS,
+            MemberMembersContext(**common, exclude=exclude_members),
+            size,
+        ),
+    }
+    return [built[name]() for name in lists]
+
+
+def _member_lists_remembered(
+    *, member: Member, size: int, public_only: bool, names: dict, parts: dict, **exclude
+) -> dict:
+    """Both lists of a member from the shared cache, each cached apart (an
+    edit that changes one leaves the other); the missing ones ranked together,
+    in one round trip. `names` and `parts`: each list's cache name and key
+    parts, by list."""
+
+    def ranked(lists):
+        found = rank_together(
+            _member_lists(
+                member=member,
+                size=size,
+                public_only=public_only,
+                lists=lists,
+                **exclude,
+            )
+        )
+        return dict(zip(lists, found, strict=True))
+
+    tags = {
+        "projects": tags_for_member_projects(member_id=member.pk),
+        "members": tags_for_member_members(member_id=member.pk),
+    }
+    return matches_remembered_together(
+        {
+            name: (names[name], member, parts[name], tags[name])
+            for name in ("projects", "members")
+        },
+        ranked,
+    )
 
 
 def similar_projects(*, project, size: int = 4) -> list[ProjectMatch]:
@@ -173,22 +229,13 @@ def project_matches_remembered(*, project, kind: str | None, size: int) -> list[
 def member_matches_remembered(*, member: Member, size: int) -> dict:
     """Experiments and people for a published member from its public profile
     (the API), each list from the shared cache."""
-    return {
-        "projects": matches_remembered(
-            "member-projects",
-            member,
-            (size,),
-            lambda: projects_for_member(member=member, size=size, public_only=True),
-            tags=tags_for_member_projects(member_id=member.pk),
-        ),
-        "members": matches_remembered(
-            "member-members",
-            member,
-            (size,),
-            lambda: members_for_member(member=member, size=size, public_only=True),
-            tags=tags_for_member_members(member_id=member.pk),
-        ),
-    }
+    return _member_lists_remembered(
+        member=member,
+        size=size,
+        public_only=True,
+        names={"projects": "member-projects", "members": "member-members"},
+        parts={"projects": (size,), "members": (size,)},
+    )
 
 
 def project_partner_suggestions(
@@ -222,25 +269,18 @@ def project_partner_suggestions(
 
 def member_suggestions(*, member: Member, size: int = 5) -> dict:
     """Both dashboard lists of a member, dismissals applied; each list is
-    cached apart, so an edit that changes one leaves the other."""
+    cached apart, so an edit that changes one leaves the other, and the
+    missing ones are ranked in one round trip."""
     dismissed_members, dismissed_projects = dismissed_for_member(member=member)
-    return {
-        "projects": matches_remembered(
-            "dashboard-projects",
-            member,
-            (tuple(sorted(dismissed_projects)), size),
-            lambda: projects_for_member(
-                member=member, size=size, exclude=dismissed_projects
-            ),
-            tags=tags_for_member_projects(member_id=member.pk),
-        ),
-        "members": matches_remembered(
-            "dashboard-members",
-            member,
-            (tuple(sorted(dismissed_members)), size),
-            lambda: members_for_member(
-                member=member, size=size, exclude=dismissed_members
-            ),
-            tags=tags_for_member_members(member_id=member.pk),
-        ),
-    }
+    return _member_lists_remembered(
+        member=member,
+        size=size,
+        public_only=False,
+        names={"projects": "dashboard-projects", "members": "dashboard-members"},
+        parts={
+            "projects": (tuple(sorted(dismissed_projects)), size),
+            "members": (tuple(sorted(dismissed_members)), size),
+        },
+        exclude_projects=dismissed_projects,
+        exclude_members=dismissed_members,
+    )

@@ -162,7 +162,7 @@ def test_member_matches_and_similar_projects_are_cached(client, cargo, monkeypat
     assert twin.pk not in {m.project_id for m in similar}
     assert len(similar_calls) == 1
 
-    calls = counted(monkeypatch, services, "projects_for_member")
+    calls = _computed(monkeypatch)["projects_for_member"]
     url = f"/api/v1/members/{riders[0].slug}/matches"
     assert project.slug in [p["slug"] for p in client.get(url).json()["projects"]]
     type(project).objects.filter(pk=project.pk).update(status=ProjectStatus.DRAFT)
@@ -198,8 +198,9 @@ def test_off_when_zero(client, cargo, settings, monkeypatch):
 
 
 def _computed(monkeypatch) -> dict[str, list]:
-    """Rankings computed (not served from the cache), per function."""
-    return {
+    """Rankings computed (not served from the cache), per function; a
+    member's two lists, ranked together, count as the functions ranking each."""
+    calls = {
         name: counted(monkeypatch, services, name)
         for name in (
             "members_for_project",
@@ -208,6 +209,15 @@ def _computed(monkeypatch) -> dict[str, list]:
             "similar_projects_ranked",
         )
     }
+    real = services._member_lists
+
+    def member_lists(**kwargs):
+        for name in kwargs.get("lists", ("projects", "members")):
+            calls[f"{name}_for_member"].append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_member_lists", member_lists)
+    return calls
 
 
 def _counts(calls) -> dict[str, int]:
@@ -314,3 +324,38 @@ def test_a_rebuild_drops_everything_and_hits_are_counted(client, cargo, monkeypa
     assert len(calls) == 2
     assert match_cache_stats(reset=True)["misses"] == 2
     assert match_cache_stats()["hits"] == 0
+
+
+def test_a_members_missing_lists_are_ranked_in_one_round_trip(cargo, monkeypatch):
+    """The dashboard's two lists, when neither is cached, share one round trip
+    to Elasticsearch and are the lists ranked one by one (dismissals applied);
+    when one is cached, only the other is ranked."""
+    from search.matchmaking import pipeline
+
+    project, owner, riders = cargo
+    me = riders[0]
+    Dismissal.objects.create(member=me, suggested_member=riders[1])
+    round_trips = []
+    real = pipeline.msearch
+    monkeypatch.setattr(
+        pipeline, "msearch", lambda searches: round_trips.append(1) or real(searches)
+    )
+    found = services.member_suggestions(member=me)
+    assert len(round_trips) == 1
+    alone = {
+        "projects": services.projects_for_member(member=me, size=5),
+        "members": services.members_for_member(
+            member=me, size=5, exclude={riders[1].pk}
+        ),
+    }
+    assert {k: [(m.id, m.score) for m in v] for k, v in found.items()} == {
+        k: [(m.id, m.score) for m in v] for k, v in alone.items()
+    }
+    assert riders[1].pk not in {m.id for m in found["members"]}
+    assert project.pk in {m.id for m in found["projects"]}
+
+    calls = _computed(monkeypatch)
+    Dismissal.objects.create(member=me, suggested_member=riders[2])
+    services.member_suggestions(member=me)
+    assert len(calls["projects_for_member"]) == 0
+    assert len(calls["members_for_member"]) == 1
