@@ -10,18 +10,10 @@ from members.models import ContactRequest, ContactStatus, MemberKind, Offer
 from members.tests.factories import MemberFactory
 from projects.models import ProjectStatus
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
-from search.graph import graph_reset
 from search.matching import DraftProject, members_for_project
 from search.services import index_refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    graph_reset()
-    yield
-    graph_reset()
 
 
 def test_partner_of_a_partner_ranks_first_with_a_true_reason(search_index):

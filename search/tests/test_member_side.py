@@ -11,7 +11,6 @@ from members.models import MemberKind, MemberStatus, Seek
 from members.tests.factories import MemberFactory
 from projects.models import ProjectStatus, Stage
 from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
-from search.graph import graph_reset
 from search.services import index_refresh
 from search.suggestions import PROJECT_WEIGHTS, projects_for_member
 from search.tests.test_suggestions import check_project_reasons
@@ -19,13 +18,6 @@ from search.tests.test_suggestions import check_project_reasons
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PUBLISHED = ProjectStatus.PUBLISHED
-
-
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    graph_reset()
-    yield
-    graph_reset()
 
 
 def _experiment(title, *kinds, **fields):

@@ -31,13 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PUBLISHED = ProjectStatus.PUBLISHED
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    graph_reset()
-    yield
-    graph_reset()
-
-
 def _partners(project_id) -> set[int]:
     return set(
         ProjectPartner.objects.filter(

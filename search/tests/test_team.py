@@ -40,13 +40,6 @@ PUBLISHED = ProjectStatus.PUBLISHED
 TEAM_CODES = {"proposed_tie", "team_tie", "brings_language"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    graph_reset()
-    yield
-    graph_reset()
-
-
 def experiment(title, *members, status=PUBLISHED):
     project = ProjectFactory(title=title, status=status)
     for member in members:

@@ -11,7 +11,6 @@ from projects.tests.factories import ProjectFactory, ProjectPartnerFactory
 from search import embeddings
 from search.client import get_client, index_alias
 from search.documents import ProjectDocument, documents_prepare, embedding_text
-from search.graph import graph_reset
 from search.matchmaking.elastic import vector_of, vectors_search
 from search.matchmaking.experiment_members import DraftProject
 from search.matchmaking.services import members_for_project
@@ -21,13 +20,6 @@ from search.suggestions import projects_for_member, similar_projects
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PUBLISHED = ProjectStatus.PUBLISHED
-
-
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    graph_reset()
-    yield
-    graph_reset()
 
 
 def test_vector_is_searchable_but_not_in_the_stored_source(search_index):
