@@ -296,12 +296,9 @@ def matches_remembered(name: str, record, parts: tuple, compute, *, tags=(ANY,))
     (a member or an experiment), reused for `HUB_MATCH_CACHE_SECONDS` while
     `name`, `parts`, the record's last update and the versions of `tags`
     stay the same. Without `tags`, any index change drops it."""
-    if settings.HUB_MATCH_CACHE_SECONDS <= 0:
-        return _checked(compute())
-    entry = _Entry(name, record, parts, tags)
-    if entry.found:
-        return _checked(entry.value)
-    return _checked(entry.store(compute()))
+    return matches_remembered_together(
+        {name: (name, record, parts, tags)}, lambda _labels: {name: compute()}
+    )[name]
 
 
 def matches_remembered_together(wanted: dict, compute) -> dict:
