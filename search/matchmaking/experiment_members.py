@@ -33,6 +33,7 @@ from projects.models import Project
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
+from search.labels import FacetLabels
 from search.matchmaking.base import (
     Match,
     Reason,
@@ -676,9 +677,12 @@ def _taxonomy_features(ctx, c):
 
 
 def _taxonomy_reasons(ctx, matches):
+    labels = FacetLabels()
     for match in matches:
         for slug in sorted(match.candidate.evidence["sectors"])[:1]:
-            match.reasons.append(sector_reason(slug, ctx.weights.get("taxonomy", 0.0)))
+            match.reasons.append(
+                sector_reason(slug, ctx.weights.get("taxonomy", 0.0), labels)
+            )
 
 
 def _reciprocity_features(ctx, c):

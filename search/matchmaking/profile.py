@@ -14,6 +14,7 @@ from members.permissions import project_appearing_q
 from projects.models import Project, ProjectPartner
 from search import embeddings
 from search.client import get_client
+from search.labels import FacetLabels
 from search.matchmaking.elastic import cosine, from_doc_values, knn
 from search.matchmaking.elastic import ids as _ids
 from search.matchmaking.reasons import (
@@ -223,9 +224,12 @@ def taxonomy_features(ctx, c):
 
 
 def taxonomy_reasons(ctx, matches):
+    labels = FacetLabels()
     for match in matches:
         for slug in sorted(match.candidate.evidence["sectors"])[:1]:
-            match.reasons.append(sector_reason(slug, ctx.weights.get("taxonomy", 0.0)))
+            match.reasons.append(
+                sector_reason(slug, ctx.weights.get("taxonomy", 0.0), labels)
+            )
 
 
 def commune_features(ctx, c):

@@ -2,14 +2,18 @@
 
 from django.utils.translation import gettext as _
 
-from search.labels import facet_label
+from search.labels import FacetLabels, facet_label
 from search.matchmaking.base import Reason
 
 LANGUAGE_NAMES = {"fr": "French", "nl": "Dutch", "en": "English", "de": "German"}
 
 
-def sector_reason(slug: str, weight: float) -> Reason:
-    label = facet_label("sector", slug)
+def sector_reason(
+    slug: str, weight: float, labels: FacetLabels | None = None
+) -> Reason:
+    """`labels`, shared by the reasons of one ranking, reads the sectors' names
+    once for all of them (one query a ranking, not one a reason)."""
+    label = (labels or FacetLabels())("sector", slug)
     return Reason(
         "shared_sector",
         _("Works on %(sector)s too") % {"sector": label.lower()},

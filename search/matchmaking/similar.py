@@ -8,6 +8,7 @@ from elasticsearch_dsl import Q, Search
 
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
+from search.labels import FacetLabels
 from search.matchmaking.base import ProjectMatch, Reason, reasons_sorted
 from search.matchmaking.elastic import (
     cosine,
@@ -65,6 +66,7 @@ def similar_projects_ranked(*, project, size: int) -> list[ProjectMatch]:
         _add_hits(candidates, response, "semantic", lambda hit: cosine(hit.meta.score))
     keywords = {fold(k): k for k in own.get("keywords", [])}
     matches = []
+    labels = FacetLabels()
     for pk, c in candidates.items():
         s = c["source"]
         f = {"text": c.get("text", 0.0), "semantic": c.get("semantic", 0.0)}
@@ -87,7 +89,7 @@ def similar_projects_ranked(*, project, size: int) -> list[ProjectMatch]:
                 )
             )
         for slug in sorted(sectors)[:1]:
-            reasons.append(sector_reason(slug, 0.1))
+            reasons.append(sector_reason(slug, 0.1, labels))
         if f["semantic"] >= 0.5:
             reasons.append(
                 meaning_reason(

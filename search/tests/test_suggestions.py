@@ -480,3 +480,29 @@ def test_api_outage_is_a_503_and_schemas_are_documented(client):
         components
     )
     assert set(components["ReasonOut"]["properties"]) == {"code", "text", "params"}
+
+
+def test_sector_names_are_read_once_a_ranking(search_index):
+    """The reasons of one ranking share the sectors' names: several "works on
+    … too" reasons cost one query on the sector table, not one each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hub.taxonomy import Sector
+
+    sector = Sector.objects.create(
+        slug="test-repair", name_en="Repair", name_fr="Réparation", name_nl="Herstel"
+    )
+    member = MemberFactory(description="Atelier de réparation de vélos")
+    member.sectors.set([sector])
+    for n in range(4):
+        other = MemberFactory(description=f"Réparation de vélos, atelier {n}")
+        other.sectors.set([sector])
+    index_refresh()
+    with CaptureQueriesContext(connection) as queries:
+        matches = members_for_member(member=member, size=5)
+    named = [r for m in matches for r in m.reasons if r.code == "shared_sector"]
+    assert len(named) >= 2
+    assert all("repair" in r.text.lower() for r in named)
+    table = Sector._meta.db_table
+    assert sum(f'"{table}"' in q["sql"] for q in queries.captured_queries) <= 2
