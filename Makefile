@@ -107,7 +107,7 @@ bench-weights: install ## Matchmaking weights checked on pseudo-queries built fr
 	$(PY) bench/learn_weights.py
 
 .PHONY: bench-load
-bench-load: install ## Load: 50 users for 5 min (after a 1 min warm-up) on gunicorn + the real node; no 5xx, no lost edit (LOAD_ARGS="--duration 60")
+bench-load: install ## Load: 50 users for 5 min on gunicorn + the real node; no 5xx, no lost edit (LOAD_ARGS="--duration 60")
 	$(PY) bench/load.py $(LOAD_ARGS)
 
 .PHONY: bench-faults
