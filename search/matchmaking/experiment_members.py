@@ -33,7 +33,6 @@ from projects.models import Project
 from search import embeddings
 from search.client import SearchUnavailable, get_client, index_alias
 from search.graph import collaboration_graph
-from search.labels import FacetLabels
 from search.matchmaking.base import (
     Match,
     Reason,
@@ -48,7 +47,7 @@ from search.matchmaking.reasons import (
     language_reason,
     meaning_reason,
     place_reason,
-    sector_reason,
+    sector_reasons,
 )
 from search.services import ES_ERRORS
 from search.text import experiment_text, fold, stem
@@ -676,15 +675,6 @@ def _taxonomy_features(ctx, c):
     return {"taxonomy": min(1.0, 0.5 * len(sectors) + 0.5 * len(disciplines))}
 
 
-def _taxonomy_reasons(ctx, matches):
-    labels = FacetLabels()
-    for match in matches:
-        for slug in sorted(match.candidate.evidence["sectors"])[:1]:
-            match.reasons.append(
-                sector_reason(slug, ctx.weights.get("taxonomy", 0.0), labels)
-            )
-
-
 def _reciprocity_features(ctx, c):
     matched = c.values.get("matched", set())
     needs_met = c.evidence["needs_met"] = [
@@ -860,7 +850,7 @@ EXPERIMENT_MEMBERS = Recipe(
             "taxonomy",
             {"taxonomy": 0.5},
             features=_taxonomy_features,
-            reasons=_taxonomy_reasons,
+            reasons=sector_reasons,
         ),
         Signal(
             "reciprocity",

@@ -34,6 +34,7 @@ from search.matchmaking.elastic import (
     vectors_search,
 )
 from search.matchmaking.facts import member_facts
+from search.matchmaking.reasons import sector_reasons
 from search.text import fold
 
 PROJECT_FIELDS = [
@@ -544,7 +545,7 @@ MEMBER_EXPERIMENTS = Recipe(
             "taxonomy",
             {"taxonomy": 0.3},
             features=side.taxonomy_features,
-            reasons=side.taxonomy_reasons,
+            reasons=sector_reasons,
         ),
         Signal(
             "place",

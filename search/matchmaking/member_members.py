@@ -21,6 +21,7 @@ from search.graph import collaboration_graph
 from search.matchmaking import profile as side
 from search.matchmaking.base import Match, Reason, Recipe, Signal, Source, Target
 from search.matchmaking.elastic import ids, sources_of
+from search.matchmaking.reasons import sector_reasons
 
 MEMBER_FIELDS = [
     "headline^1.5",
@@ -226,7 +227,7 @@ MEMBER_MEMBERS = Recipe(
             "taxonomy",
             {"taxonomy": 0.3},
             features=side.taxonomy_features,
-            reasons=side.taxonomy_reasons,
+            reasons=sector_reasons,
         ),
         Signal(
             "place",

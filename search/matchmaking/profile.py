@@ -14,14 +14,12 @@ from members.permissions import project_appearing_q
 from projects.models import Project, ProjectPartner
 from search import embeddings
 from search.client import get_client
-from search.labels import FacetLabels
 from search.matchmaking.elastic import cosine, from_doc_values, knn
 from search.matchmaking.elastic import ids as _ids
 from search.matchmaking.reasons import (
     language_reason,
     meaning_reason,
     place_reason,
-    sector_reason,
 )
 from search.text import stem_terms
 
@@ -221,15 +219,6 @@ def taxonomy_features(ctx, c):
     sectors = c.evidence["sectors"] = profile.sectors & set(s.get("sectors", []))
     disciplines = profile.disciplines & set(s.get("disciplines", []))
     return {"taxonomy": min(1.0, 0.5 * len(sectors) + 0.5 * len(disciplines))}
-
-
-def taxonomy_reasons(ctx, matches):
-    labels = FacetLabels()
-    for match in matches:
-        for slug in sorted(match.candidate.evidence["sectors"])[:1]:
-            match.reasons.append(
-                sector_reason(slug, ctx.weights.get("taxonomy", 0.0), labels)
-            )
 
 
 def commune_features(ctx, c):

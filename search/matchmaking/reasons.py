@@ -22,6 +22,16 @@ def sector_reason(
     )
 
 
+def sector_reasons(ctx, matches) -> None:
+    """The taxonomy signal's reasons in every direction: the first sector a
+    candidate shares (`evidence["sectors"]`), one sector-table query for all."""
+    labels = FacetLabels()
+    weight = ctx.weights.get("taxonomy", 0.0)
+    for match in matches:
+        for slug in sorted(match.candidate.evidence["sectors"])[:1]:
+            match.reasons.append(sector_reason(slug, weight, labels))
+
+
 def meaning_reason(text: str, similarity: float, weight: float) -> Reason:
     return Reason(
         "similar_profile",
