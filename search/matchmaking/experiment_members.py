@@ -428,42 +428,22 @@ def _fill(ctx, pool):
 
 def _display(ctx, matches):
     """Sources, highlights and matched clauses of the suggestions shown: names,
-    links and highlights are costly, so only these get them."""
-    shown = {}
+    links and highlights are costly, so only these get them.
+
+    A track record is highlighted only for the suggestions whose reason may
+    quote it (`_quotes_track_record`, known once the shown ones' keywords
+    are): at 100k members its highlight was three quarters of this step's
+    time, and most suggestions are explained by their keywords instead.
+    """
     ids = [m.member_id for m in matches]
-    if ids:
-        search = {
-            "query": Q(
-                "bool",
-                should=[_text_query(ctx.project)],
-                filter=[Q("ids", values=ids)],
-            ).to_dict(),
-            "source": SOURCE_FIELDS,
-            "size": len(ids),
-            "highlight": {
-                "fields": {
-                    name: {} for name in ("track_record", "offers", *PROFILE_FIELDS)
-                },
-                "fragment_size": 80,
-                "number_of_fragments": 1,
-                "pre_tags": [""],
-                "post_tags": [""],
-            },
-        }
-        try:
-            response = get_client().search(
-                index=index_alias("member"), ignore_unavailable=True, **search
-            )
-        except ES_ERRORS as exc:
-            raise SearchUnavailable(str(exc)) from exc
-        shown = {
-            int(hit["_id"]): (
-                hit["_source"],
-                hit.get("highlight", {}),
-                set(hit.get("matched_queries", ())),
-            )
-            for hit in response["hits"]["hits"]
-        }
+    shown = {
+        pk: (
+            hit["_source"],
+            hit.get("highlight", {}),
+            set(hit.get("matched_queries", ())),
+        )
+        for pk, hit in _shown_hits(ctx, ids, ("offers", *PROFILE_FIELDS)).items()
+    }
     for match in matches:
         c = match.candidate
         source, c.evidence["highlight"], matched = shown.get(
@@ -471,6 +451,52 @@ def _display(ctx, matches):
         )
         c.values["matched"] = c.values.get("matched", set()) | matched
         match.source = c.source = {**c.source, **source}
+    quoting = [m for m in matches if _quotes_track_record(m.candidate)]
+    tracks = _shown_hits(ctx, [m.member_id for m in quoting], ("track_record",))
+    for match in quoting:
+        hit = tracks.get(match.member_id, {})
+        if fragments := hit.get("highlight", {}).get("track_record"):
+            match.candidate.evidence["highlight"]["track_record"] = fragments
+
+
+def _shown_hits(ctx, ids: list[int], highlighted: tuple[str, ...]) -> dict[int, dict]:
+    """Hits of members `ids` for the experiment's words, with the fields
+    `highlighted` (one fragment each) and, but for track records alone, the
+    sources shown."""
+    if not ids:
+        return {}
+    search = {
+        "query": Q(
+            "bool", should=[_text_query(ctx.project)], filter=[Q("ids", values=ids)]
+        ).to_dict(),
+        "source": SOURCE_FIELDS if highlighted != ("track_record",) else False,
+        "size": len(ids),
+        "highlight": {
+            "fields": {name: {} for name in highlighted},
+            "fragment_size": 80,
+            "number_of_fragments": 1,
+            "pre_tags": [""],
+            "post_tags": [""],
+        },
+    }
+    try:
+        response = get_client().search(
+            index=index_alias("member"), ignore_unavailable=True, **search
+        )
+    except ES_ERRORS as exc:
+        raise SearchUnavailable(str(exc)) from exc
+    return {int(hit["_id"]): hit for hit in response["hits"]["hits"]}
+
+
+def _keywords_matched(c) -> list[str]:
+    matched = c.values.get("matched", set())
+    return sorted(m.split(":", 1)[1] for m in matched if m.startswith("kw:"))
+
+
+def _quotes_track_record(c) -> bool:
+    """Whether the words' reason would quote the candidate's track record (or
+    else its profile): no keyword of the experiment matched, but its text did."""
+    return not _keywords_matched(c) and c.values.get("text", 0.0) > 0.3
 
 
 # Signals ------------------------------------------------------------------------
@@ -484,10 +510,8 @@ def _text_reasons(ctx, matches):
     weight = ctx.weights.get("text", 0.0)
     for match in matches:
         c = match.candidate
-        text, highlight = c.values.get("text", 0.0), c.evidence.get("highlight", {})
-        matched = c.values.get("matched", set())
-        keywords = sorted(m.split(":", 1)[1] for m in matched if m.startswith("kw:"))
-        if keywords:
+        highlight = c.evidence.get("highlight", {})
+        if keywords := _keywords_matched(c):
             match.reasons.append(
                 Reason(
                     "works_on_topic",
@@ -496,7 +520,7 @@ def _text_reasons(ctx, matches):
                     weight * match.features["text"],
                 )
             )
-        elif text > 0.3 and highlight.get("track_record"):
+        elif _quotes_track_record(c) and highlight.get("track_record"):
             fragment = highlight["track_record"][0]
             match.reasons.append(
                 Reason(
@@ -507,7 +531,7 @@ def _text_reasons(ctx, matches):
                     weight * match.features["text"],
                 )
             )
-        elif text > 0.3 and (
+        elif _quotes_track_record(c) and (
             profile := next(
                 (highlight[f] for f in PROFILE_FIELDS if f in highlight), None
             )

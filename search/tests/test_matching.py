@@ -277,3 +277,37 @@ def test_dismissed_members_never_appear(search_index):
         m.member_id for m in members_for_project(project=draft, exclude={members[1].pk})
     }
     assert ids == {members[2].pk}
+
+
+def test_track_record_is_quoted_when_no_keyword_explains_the_match(search_index):
+    """The track record's fragment, highlighted apart for the suggestions whose
+    reason quotes it, is cited from the member's past experiment; a member
+    explained by a keyword gets no fragment of its track record."""
+    veteran = MemberFactory(name="Atelier Ancien", description="", headline="")
+    past = ProjectFactory(
+        title="Compostage collectif",
+        summary="Compostage collectif des déchets organiques dans les potagers",
+        status=ProjectStatus.PUBLISHED,
+    )
+    ProjectPartnerFactory(project=past, member=veteran)
+    topical = MemberFactory(
+        name="Terre Vive",
+        headline="Potagers urbains",
+        description="Nous animons des potagers urbains.",
+    )
+    index_refresh()
+    draft = DraftProject(
+        title="Compostage des déchets organiques",
+        summary="Compostage collectif des déchets organiques dans les potagers",
+        keywords=["potagers urbains"],
+    )
+    matches = {m.member_id: m for m in members_for_project(project=draft)}
+    quoted = next(r for r in matches[veteran.pk].reasons if r.code == "track_record")
+    assert "ompostage" in quoted.params["fragment"]
+    assert quoted.params["fragment"] in _project_line_text(past)
+    codes = {r.code for r in matches[topical.pk].reasons}
+    assert "works_on_topic" in codes and "track_record" not in codes
+
+
+def _project_line_text(project) -> str:
+    return f"{project.title} {project.summary}"
