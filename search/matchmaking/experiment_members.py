@@ -435,14 +435,20 @@ def _display(ctx, matches):
     are): at 100k members its highlight was three quarters of this step's
     time, and most suggestions are explained by their keywords instead.
     """
-    ids = [m.member_id for m in matches]
+    query = _text_query(ctx.project)
+    hits = _shown_hits(
+        query,
+        [m.member_id for m in matches],
+        ("offers", *PROFILE_FIELDS),
+        SOURCE_FIELDS,
+    )
     shown = {
         pk: (
             hit["_source"],
             hit.get("highlight", {}),
             set(hit.get("matched_queries", ())),
         )
-        for pk, hit in _shown_hits(ctx, ids, ("offers", *PROFILE_FIELDS)).items()
+        for pk, hit in hits.items()
     }
     for match in matches:
         c = match.candidate
@@ -452,24 +458,23 @@ def _display(ctx, matches):
         c.values["matched"] = c.values.get("matched", set()) | matched
         match.source = c.source = {**c.source, **source}
     quoting = [m for m in matches if _quotes_track_record(m.candidate)]
-    tracks = _shown_hits(ctx, [m.member_id for m in quoting], ("track_record",))
+    tracks = _shown_hits(query, [m.member_id for m in quoting], ("track_record",))
     for match in quoting:
         hit = tracks.get(match.member_id, {})
         if fragments := hit.get("highlight", {}).get("track_record"):
             match.candidate.evidence["highlight"]["track_record"] = fragments
 
 
-def _shown_hits(ctx, ids: list[int], highlighted: tuple[str, ...]) -> dict[int, dict]:
-    """Hits of members `ids` for the experiment's words, with the fields
-    `highlighted` (one fragment each) and, but for track records alone, the
-    sources shown."""
+def _shown_hits(
+    query, ids: list[int], highlighted: tuple[str, ...], source: list | bool = False
+) -> dict[int, dict]:
+    """Hits of members `ids` for the experiment's words (`query`), with the
+    fields `highlighted` (one fragment each) and the `source` fields asked."""
     if not ids:
         return {}
     search = {
-        "query": Q(
-            "bool", should=[_text_query(ctx.project)], filter=[Q("ids", values=ids)]
-        ).to_dict(),
-        "source": SOURCE_FIELDS if highlighted != ("track_record",) else False,
+        "query": Q("bool", should=[query], filter=[Q("ids", values=ids)]).to_dict(),
+        "source": source,
         "size": len(ids),
         "highlight": {
             "fields": {name: {} for name in highlighted},

@@ -304,10 +304,6 @@ def test_track_record_is_quoted_when_no_keyword_explains_the_match(search_index)
     matches = {m.member_id: m for m in members_for_project(project=draft)}
     quoted = next(r for r in matches[veteran.pk].reasons if r.code == "track_record")
     assert "ompostage" in quoted.params["fragment"]
-    assert quoted.params["fragment"] in _project_line_text(past)
+    assert quoted.params["fragment"] in f"{past.title} {past.summary}"
     codes = {r.code for r in matches[topical.pk].reasons}
     assert "works_on_topic" in codes and "track_record" not in codes
-
-
-def _project_line_text(project) -> str:
-    return f"{project.title} {project.summary}"
